@@ -1,0 +1,1 @@
+"""seatbot: keeps a vendor's client licence-seat register honest."""

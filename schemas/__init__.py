@@ -1,0 +1,1 @@
+"""pandera schemas for the register's tabs, one module per tab."""
