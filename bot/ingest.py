@@ -1,0 +1,556 @@
+"""From a tab's raw grid to a typed frame: find the header, map it, parse every value.
+
+Parsing is strict and never guesses: a value that cannot be read as its field's type
+becomes an ``invalid_value`` finding naming the cell, and its row is set aside. Every
+step works on whole columns; a register of a million seats is parsed without a Python
+loop over its rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from openpyxl.utils import get_column_letter
+
+from bot.findings import Finding
+from bot.source import RawTab
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    kind: str
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+
+
+# The canonical fields of each tab and the headers people commonly give them. Config can
+# add aliases; these are the spellings seen in real registers and licence exports.
+FIELDS: dict[str, dict[str, FieldSpec]] = {
+    "contracts": {
+        "contract_id": FieldSpec(
+            "text",
+            True,
+            (
+                "contract",
+                "contract no",
+                "contract number",
+                "contract ref",
+                "agreement",
+                "agreement id",
+            ),
+        ),
+        "client": FieldSpec("text", True, ("customer", "company", "account", "client name")),
+        "product": FieldSpec("text", False, ("item name", "licence", "license", "sku")),
+        "seats": FieldSpec(
+            "count",
+            True,
+            (
+                "seats purchased",
+                "purchased seats",
+                "licensed seats",
+                "licences",
+                "licenses",
+                "quantity",
+                "qty",
+            ),
+        ),
+        "start_date": FieldSpec(
+            "date", True, ("start", "starts", "effective date", "purchase date", "signed")
+        ),
+        "end_date": FieldSpec(
+            "date",
+            True,
+            ("end", "ends", "renewal date", "renewal", "expiry", "expiry date", "expiration date"),
+        ),
+        "auto_renew": FieldSpec(
+            "bool", False, ("auto renewal", "autorenew", "renews automatically")
+        ),
+        "status": FieldSpec("contract_status", False, ("contract status", "state")),
+        "notice_days": FieldSpec(
+            "count", False, ("notice", "notice period", "notice period days", "notice days")
+        ),
+        "price_per_seat": FieldSpec(
+            "money",
+            False,
+            ("price", "seat price", "unit price", "price per licence", "purchase cost"),
+        ),
+        "owner": FieldSpec("text", False, ("account owner", "account manager", "am")),
+        "channel": FieldSpec("text", False, ("slack channel", "slack")),
+    },
+    "seats": {
+        "seat_id": FieldSpec(
+            "text", True, ("licence key", "license key", "serial", "serial number", "key", "seat")
+        ),
+        "contract_id": FieldSpec(
+            "text", True, ("contract", "contract no", "contract number", "contract ref")
+        ),
+        "client": FieldSpec("text", False, ("customer", "company", "account")),
+        "product": FieldSpec("text", False, ("item name", "licence", "license")),
+        "assigned_to": FieldSpec(
+            "text",
+            False,
+            ("user", "assignee", "name", "full name", "licensed to", "licensed to name"),
+        ),
+        "email": FieldSpec("email", False, ("e mail", "user email", "licensed to email")),
+        "status": FieldSpec("seat_status", True, ("seat status", "state")),
+        "activated_on": FieldSpec("date", False, ("activated", "activation date", "assigned on")),
+        "expires_on": FieldSpec(
+            "date", False, ("expires", "expiry", "expiry date", "expiration date")
+        ),
+    },
+}
+
+CONTRACT_STATUSES = ("pending", "active", "terminated")
+SEAT_STATUSES = ("active", "suspended", "available", "retired")
+TRUE_WORDS = ("yes", "y", "true", "1")
+FALSE_WORDS = ("no", "n", "false", "0")
+HEADER_SEARCH_ROWS = 30
+
+_COUNT = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.0+)?$")
+_MONEY = re.compile(r"^[$€£]?\s*[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_TEXT_DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_SERIAL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+def header_key(text: object) -> str:
+    """A header as compared: case, spaces and punctuation ignored."""
+    return re.sub(r"[^0-9a-z]", "", str(text).casefold())
+
+
+@dataclass
+class Column:
+    """Where a canonical field sits in the sheet."""
+
+    field: str
+    header: str
+    index: int
+
+    @property
+    def letter(self) -> str:
+        return get_column_letter(self.index + 1)
+
+
+@dataclass
+class Table:
+    """One tab, parsed: the rows fit for reconciliation and what was wrong with the rest.
+
+    ``frame`` is indexed by the sheet's own row number. ``held_back`` holds the keys
+    of rows set aside as invalid, so rows that depend on them are held back too rather
+    than reported as orphans.
+    """
+
+    role: str
+    tab: str
+    frame: pd.DataFrame
+    columns: dict[str, Column]
+    findings: list[Finding] = field(default_factory=list)
+    held_back: set[str] = field(default_factory=set)
+    rows_read: int = 0
+    usable: bool = True
+
+
+# --- the header -----------------------------------------------------------------------
+
+
+def _lookup(role: str, extra_aliases: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    for name, spec in FIELDS[role].items():
+        for alias in (*extra_aliases.get(name, ()), name, *spec.aliases):
+            lookup.setdefault(header_key(alias), name)
+    return lookup
+
+
+def _map_header(cells: list, lookup: dict[str, str]) -> dict[str, Column]:
+    mapped: dict[str, Column] = {}
+    for index, cell in enumerate(cells):
+        if cell is None or str(cell).strip() == "":
+            continue
+        name = lookup.get(header_key(cell))
+        if name and name not in mapped:
+            mapped[name] = Column(name, str(cell).strip(), index)
+    return mapped
+
+
+def find_header(
+    role: str, grid: list[list], extra_aliases: dict[str, tuple[str, ...]]
+) -> tuple[int | None, dict[str, Column]]:
+    """The first row holding every required header, or the best partial match.
+
+    Returns the row's index in the grid (None when no row qualifies) and its columns.
+    """
+    lookup = _lookup(role, extra_aliases)
+    required = {n for n, spec in FIELDS[role].items() if spec.required}
+    best: dict[str, Column] = {}
+    for index, cells in enumerate(grid[:HEADER_SEARCH_ROWS]):
+        mapped = _map_header(list(cells), lookup)
+        if required <= mapped.keys():
+            return index, mapped
+        if len(mapped) > len(best):
+            best = mapped
+    return None, best
+
+
+def _missing_columns(role: str, tab: str, grid: list[list], best: dict[str, Column]):
+    required = [n for n, spec in FIELDS[role].items() if spec.required]
+    found_row = max(grid[:HEADER_SEARCH_ROWS], key=_filled, default=[])
+    headers = [str(c).strip() for c in found_row if c is not None and str(c).strip()]
+    shown = ", ".join(repr(h) for h in headers) or "none"
+    findings = []
+    for name in required:
+        if name in best:
+            continue
+        findings.append(
+            Finding(
+                kind="missing_column",
+                severity="critical",
+                subject=f"{tab}.{name}",
+                tab=tab,
+                column=name,
+                message=(
+                    f"The {tab} tab has no {name} column (headers found: {shown}); add it, "
+                    f"or map its header under [aliases.{role}] in the config."
+                ),
+            )
+        )
+    return findings
+
+
+def _filled(cells: list) -> int:
+    return sum(1 for c in cells if c is not None and str(c).strip() != "")
+
+
+# --- values -----------------------------------------------------------------------------
+
+
+def _kinds(raw: pd.Series) -> pd.Series:
+    """Each cell's Python type name, so a column of mixed cells can be split by mask."""
+    return raw.map(lambda value: type(value).__name__)
+
+
+def _blank(raw: pd.Series, kinds: pd.Series) -> pd.Series:
+    blank = raw.isna()
+    text = kinds.eq("str")
+    if text.any():
+        blank |= text & raw.where(text, "x").astype(str).str.strip().eq("")
+    return blank
+
+
+def _strings(raw: pd.Series, mask: pd.Series) -> pd.Series:
+    return raw[mask].astype(str).str.strip()
+
+
+def _numeric_mask(kinds: pd.Series) -> pd.Series:
+    return kinds.isin(("int", "float", "int64", "float64", "Decimal"))
+
+
+def _date_mask(kinds: pd.Series) -> pd.Series:
+    return kinds.isin(("datetime", "date", "Timestamp"))
+
+
+def parse_text(raw: pd.Series, kinds: pd.Series, blank: pd.Series):
+    values = pd.Series(pd.NA, index=raw.index, dtype="string")
+    text = kinds.eq("str") & ~blank
+    values[text] = _strings(raw, text)
+    numbers = _numeric_mask(kinds) & ~blank
+    if numbers.any():
+        # A key typed as 1001 arrives as 1001.0 from some sources; it is still "1001".
+        as_float = pd.to_numeric(raw[numbers], errors="coerce")
+        whole = as_float.eq(np.floor(as_float))
+        rendered = as_float.astype(str)
+        rendered[whole] = as_float[whole].astype("int64").astype(str)
+        values[numbers] = rendered
+    other = ~(text | numbers | blank)
+    if other.any():
+        values[other] = raw[other].astype(str)
+    return values, None
+
+
+def parse_count(raw: pd.Series, kinds: pd.Series, blank: pd.Series):
+    values = pd.Series(np.nan, index=raw.index, dtype="float64")
+    problem = pd.Series(pd.NA, index=raw.index, dtype="string")
+    numbers = _numeric_mask(kinds) & ~blank
+    values[numbers] = pd.to_numeric(raw[numbers], errors="coerce")
+    text = kinds.eq("str") & ~blank
+    if text.any():
+        cleaned = _strings(raw, text)
+        readable = cleaned.str.fullmatch(_COUNT)
+        values[readable[readable].index] = pd.to_numeric(
+            cleaned[readable].str.replace(",", "", regex=False)
+        )
+        problem[readable[~readable].index] = "is not a whole number"
+    fractional = values.notna() & values.ne(np.floor(values))
+    problem[fractional] = "is not a whole number"
+    other = ~(numbers | text | blank)
+    problem[other] = "is not a whole number"
+    values[problem.notna()] = np.nan
+    return values.astype("Int64"), problem
+
+
+def parse_money(raw: pd.Series, kinds: pd.Series, blank: pd.Series):
+    values = pd.Series(np.nan, index=raw.index, dtype="float64")
+    problem = pd.Series(pd.NA, index=raw.index, dtype="string")
+    numbers = _numeric_mask(kinds) & ~blank
+    values[numbers] = pd.to_numeric(raw[numbers], errors="coerce")
+    text = kinds.eq("str") & ~blank
+    if text.any():
+        cleaned = _strings(raw, text)
+        readable = cleaned.str.fullmatch(_MONEY)
+        digits = cleaned[readable].str.replace(r"[$€£,\s]", "", regex=True)
+        values[digits.index] = pd.to_numeric(digits)
+        problem[readable[~readable].index] = "is not an amount"
+    problem[~(numbers | text | blank)] = "is not an amount"
+    return values.astype("Float64"), problem
+
+
+def parse_bool(raw: pd.Series, kinds: pd.Series, blank: pd.Series):
+    values = pd.Series(False, index=raw.index, dtype="boolean")
+    problem = pd.Series(pd.NA, index=raw.index, dtype="string")
+    flags = kinds.eq("bool")
+    values[flags] = raw[flags].astype(bool)
+    numbers = _numeric_mask(kinds) & ~blank
+    text = kinds.eq("str") & ~blank
+    words = pd.Series(pd.NA, index=raw.index, dtype="string")
+    words[text] = _strings(raw, text).str.casefold()
+    if numbers.any():
+        words[numbers] = (
+            pd.to_numeric(raw[numbers]).astype(str).str.replace(r"\.0$", "", regex=True)
+        )
+    truthy = words.isin(TRUE_WORDS).fillna(False)
+    falsy = words.isin(FALSE_WORDS).fillna(False)
+    values[truthy] = True
+    values[falsy] = False
+    unreadable = (text | numbers) & ~truthy & ~falsy
+    problem[unreadable] = "is not yes or no (use yes/no, true/false, y/n or 1/0)"
+    other = ~(flags | numbers | text | blank)
+    problem[other] = "is not yes or no (use yes/no, true/false, y/n or 1/0)"
+    return values, problem
+
+
+def make_date_parser(date_order: str):
+    """Dates as written: real date cells, serial numbers, ISO text, then d/m/y or m/d/y."""
+    hint = "DD/MM/YYYY" if date_order == "dmy" else "MM/DD/YYYY"
+
+    def parse_date(raw: pd.Series, kinds: pd.Series, blank: pd.Series):
+        values = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+        problem = pd.Series(pd.NA, index=raw.index, dtype="string")
+
+        cells = _date_mask(kinds)
+        if cells.any():
+            values[cells] = pd.to_datetime(raw[cells].astype(object)).dt.normalize()
+
+        numbers = _numeric_mask(kinds) & ~blank
+        if numbers.any():
+            # Spreadsheet serial numbers count days from 1899-12-30 (Sheets and Excel).
+            serial = pd.to_numeric(raw[numbers], errors="coerce")
+            in_range = serial.between(1, 2958465)
+            days = pd.to_timedelta(np.floor(serial[in_range]), unit="D")
+            values[days.index] = _SERIAL_EPOCH + days
+            problem[in_range[~in_range].index] = "is not a date"
+
+        text = kinds.eq("str") & ~blank
+        if text.any():
+            _parse_text_dates(_strings(raw, text), date_order, values, problem, hint)
+
+        other = ~(cells | numbers | text | blank)
+        problem[other] = f"is not a date (use YYYY-MM-DD or {hint})"
+        return values, problem
+
+    return parse_date
+
+
+def _parse_text_dates(cleaned, date_order, values, problem, hint):
+    iso = cleaned.str.fullmatch(_ISO_DATE)
+    if iso.any():
+        parsed = pd.to_datetime(cleaned[iso], format="ISO8601", errors="coerce").dt.normalize()
+        values[parsed.index] = parsed
+        problem[parsed[parsed.isna()].index] = "is not a real calendar date"
+    rest = cleaned[~iso]
+    parts = rest.str.extract(_TEXT_DATE)
+    matched = parts[0].notna()
+    problem[matched[~matched].index] = f"is not a date (use YYYY-MM-DD or {hint})"
+    if not matched.any():
+        return
+    parts = parts[matched].astype(int)
+    day, month = (parts[0], parts[1]) if date_order == "dmy" else (parts[1], parts[0])
+    built = pd.to_datetime(
+        pd.DataFrame({"year": parts[2], "month": month, "day": day}), errors="coerce"
+    )
+    values[built.index] = built
+    problem[built[built.isna()].index] = "is not a real calendar date"
+
+
+def make_choice_parser(allowed: tuple[str, ...], default: str | None):
+    def parse_choice(raw: pd.Series, kinds: pd.Series, blank: pd.Series):
+        text, _ = parse_text(raw, kinds, blank)
+        # "Active ", "ACTIVE" and "active" are one status; anything else is left for
+        # the schema to reject by name.
+        values = text.str.casefold()
+        if default is not None:
+            values = values.fillna(default)
+        return values, None
+
+    return parse_choice
+
+
+def parse_email(raw: pd.Series, kinds: pd.Series, blank: pd.Series):
+    return parse_text(raw, kinds, blank)
+
+
+def parsers(date_order: str) -> dict:
+    return {
+        "text": parse_text,
+        "count": parse_count,
+        "money": parse_money,
+        "bool": parse_bool,
+        "date": make_date_parser(date_order),
+        "contract_status": make_choice_parser(CONTRACT_STATUSES, "active"),
+        "seat_status": make_choice_parser(SEAT_STATUSES, None),
+        "email": parse_email,
+    }
+
+
+# --- the tab --------------------------------------------------------------------------
+
+
+def _raw_frame(grid: list[list], header_index: int, columns: dict[str, Column]):
+    body = grid[header_index + 1 :]
+    width = max((c.index for c in columns.values()), default=-1) + 1
+    frame = (
+        pd.DataFrame.from_records(
+            [row[:width] for row in body], columns=range(width), coerce_float=False
+        )
+        if body
+        else pd.DataFrame(columns=range(width))
+    )
+    frame.index = pd.RangeIndex(header_index + 2, header_index + 2 + len(frame))
+    raw = pd.DataFrame(
+        {name: frame[col.index].astype(object) for name, col in columns.items()},
+        index=frame.index,
+    )
+    return raw
+
+
+def read_table(
+    role: str,
+    raw_tab: RawTab,
+    *,
+    aliases: dict[str, tuple[str, ...]] | None = None,
+    date_order: str = "dmy",
+) -> tuple[Table, pd.DataFrame]:
+    """Parse one tab. Returns the table and the raw cells (for naming bad values).
+
+    The table's frame holds every non-blank row with typed values; rows whose cells
+    could not be parsed are already reported in ``findings`` and left out.
+    """
+    grid = raw_tab.grid
+    header_index, columns = find_header(role, grid, aliases or {})
+    if header_index is None:
+        findings = _missing_columns(role, raw_tab.name, grid, columns)
+        empty = pd.DataFrame(columns=list(FIELDS[role]))
+        return Table(role, raw_tab.name, empty, columns, findings, usable=False), empty
+
+    raw = _raw_frame(grid, header_index, columns)
+    kinds = {name: _kinds(raw[name]) for name in raw.columns}
+    blanks = {name: _blank(raw[name], kinds[name]) for name in raw.columns}
+    keep = ~pd.concat(blanks, axis=1).all(axis=1) if blanks else pd.Series(dtype=bool)
+    raw = raw[keep]
+
+    typed = {}
+    problems = {}
+    by_kind = parsers(date_order)
+    for name, spec in FIELDS[role].items():
+        if name not in raw.columns:
+            typed[name] = _absent(spec.kind, raw.index)
+            continue
+        parse = by_kind[spec.kind]
+        values, problem = parse(raw[name], kinds[name][keep], blanks[name][keep])
+        typed[name] = values
+        if problem is not None and problem.notna().any():
+            problems[name] = problem
+
+    frame = pd.DataFrame(typed, index=raw.index)
+    table = Table(role, raw_tab.name, frame, columns, rows_read=len(frame))
+    table.findings = parse_findings(table, raw, problems)
+    return table, raw
+
+
+def _absent(kind: str, index: pd.Index) -> pd.Series:
+    defaults = {
+        "count": ("Int64", pd.NA),
+        "money": ("Float64", pd.NA),
+        "bool": ("boolean", False),
+        "date": ("datetime64[ns]", pd.NaT),
+        "contract_status": ("string", "active"),
+    }
+    dtype, value = defaults.get(kind, ("string", pd.NA))
+    return pd.Series(value, index=index, dtype=dtype)
+
+
+def parse_findings(table: Table, raw: pd.DataFrame, problems: dict[str, pd.Series]):
+    findings = []
+    for name, problem in problems.items():
+        bad = problem.dropna()
+        findings.extend(invalid_findings(table, raw, name, bad))
+    return findings
+
+
+def invalid_findings(table: Table, raw: pd.DataFrame, name: str, reasons: pd.Series):
+    """``invalid_value`` findings for the cells of one field, one per row in ``reasons``."""
+    column = table.columns[name]
+    key = "contract_id" if table.role == "contracts" else "seat_id"
+    findings = []
+    for row, reason in reasons.items():
+        value = raw.at[row, name] if name in raw.columns else None
+        own_id = table.frame.at[row, key] if row in table.frame.index else None
+        client = table.frame.at[row, "client"] if row in table.frame.index else None
+        cell = f"{column.letter}{row}"
+        findings.append(
+            Finding(
+                kind="invalid_value",
+                severity="warning",
+                subject=own_id if isinstance(own_id, str) else f"{table.tab}!{cell}",
+                client=client if isinstance(client, str) else None,
+                contract_id=_contract_of(table, row),
+                tab=table.tab,
+                row=int(row),
+                column=column.header,
+                cell=cell,
+                value=_plain(value),
+                message=(
+                    f"{table.tab}!{cell} ({column.header}) = {_shown(value)} {reason}; "
+                    "correct the cell (the row is left out until then)."
+                ),
+            )
+        )
+    return findings
+
+
+def _contract_of(table: Table, row: int) -> str | None:
+    if row not in table.frame.index:
+        return None
+    value = table.frame.at[row, "contract_id"]
+    return value if isinstance(value, str) else None
+
+
+def _plain(value: object) -> object:
+    """A cell value as JSON can carry it."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _shown(value: object) -> str:
+    plain = _plain(value)
+    if plain is None or (isinstance(plain, str) and not plain.strip()):
+        return "(blank)"
+    return repr(plain) if isinstance(plain, str) else str(plain)

@@ -1,0 +1,113 @@
+"""Apply a tab's pandera schema lazily and turn every failure into a finding.
+
+One bad cell never stops the others: pandera collects every failure in one pass, each
+becomes an ``invalid_value`` finding, and only the failing rows are set aside.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+import pandas as pd
+import pandera.pandas as pa
+
+from bot.findings import Finding
+from bot.ingest import Table, invalid_findings
+
+# pandera's built-in check names, in the words a spreadsheet user reads.
+REASONS = {
+    "not_nullable": "is required but blank",
+    "field_uniqueness": "appears more than once",
+}
+KEYS = {"contracts": "contract_id", "seats": "seat_id"}
+
+
+def validate(table: Table, raw: pd.DataFrame, schema: ModuleType) -> Table:
+    """Check ``table`` against ``schema`` (a module of schemas/); drop failing rows."""
+    if not table.usable:
+        return table
+
+    parse_failed = {(f.row, f.column) for f in table.findings}
+    failures = _schema_failures(table.frame, schema)
+    for name, reasons in failures.items():
+        column = table.columns.get(name)
+        if column is None:
+            continue
+        reasons = reasons[[(row, column.header) not in parse_failed for row in reasons.index]]
+        table.findings.extend(invalid_findings(table, raw, name, reasons))
+
+    invalid_rows = {f.row for f in table.findings if f.kind == "invalid_value"}
+    key = KEYS[table.role]
+    duplicates = _duplicates(table, key)
+    table.findings.extend(duplicates)
+
+    frame = table.frame
+    invalid = frame.index.isin(list(invalid_rows))
+    duplicate = frame.index.isin([f.row for f in duplicates])
+    valid_keys = set(frame.loc[~invalid & ~duplicate, key].dropna())
+    # Seats of a contract row that failed are held back with it, not called orphans.
+    table.held_back = set(frame.loc[invalid, key].dropna()) - valid_keys
+    table.frame = frame[~invalid & ~duplicate]
+    return table
+
+
+def _schema_failures(frame: pd.DataFrame, schema: ModuleType) -> dict[str, pd.Series]:
+    """Per field, the failing rows (sheet row numbers) and the reason for each."""
+    try:
+        schema.schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+    else:
+        return {}
+
+    cases = cases[cases["index"].notna() & cases["column"].notna()].copy()
+    cases = cases[cases["check"] != "field_uniqueness"]  # reported as duplicate_key
+    row_checks = cases["schema_context"].eq("DataFrameSchema")
+    if row_checks.any():
+        # A row check reports every column it read; keep the one cell a person fixes.
+        named = cases.loc[row_checks, "check"].map(schema.ROW_CHECK_COLUMN)
+        cases = cases[~row_checks | cases["column"].eq(named.reindex(cases.index))]
+    cases["reason"] = cases["check"].map(lambda check: REASONS.get(check, check))
+    cases = cases.drop_duplicates(["column", "index"])
+    return {
+        column: pd.Series(group["reason"].values, index=group["index"].astype(int).values)
+        for column, group in cases.groupby("column", sort=False)
+    }
+
+
+def _duplicates(table: Table, key: str) -> list[Finding]:
+    ids = table.frame[key]
+    repeated = ids.notna() & ids.duplicated(keep="first")
+    if not repeated.any():
+        return []
+    first_row = ids[ids.notna() & ~ids.duplicated(keep="first")]
+    first_row = pd.Series(first_row.index, index=first_row.values)
+    column = table.columns[key]
+    noun = "contract id" if key == "contract_id" else "seat id"
+    findings = []
+    for row, value in ids[repeated].items():
+        first = int(first_row[value])
+        cell = f"{column.letter}{row}"
+        findings.append(
+            Finding(
+                kind="duplicate_key",
+                severity="warning",
+                subject=value,
+                client=_text_or_none(table.frame.at[row, "client"]),
+                contract_id=_text_or_none(table.frame.at[row, "contract_id"]),
+                tab=table.tab,
+                row=int(row),
+                column=column.header,
+                cell=cell,
+                value=value,
+                message=(
+                    f"{noun.capitalize()} {value} on {table.tab}!{cell} repeats row {first}; "
+                    f"only row {first} is used, so give this row its own {noun} or delete it."
+                ),
+            )
+        )
+    return findings
+
+
+def _text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
