@@ -115,7 +115,9 @@ class SlackTransport:
     elsewhere (the test stand-in); ``max_retries`` bounds the retries of one request over
     all causes together; ``backoff`` is the first pause, in seconds, before retrying a 5xx
     or a dropped connection (it doubles each time). Rate limits wait what Slack's
-    Retry-After says.
+    Retry-After says, unless it asks for more than ``max_rate_limit_wait`` seconds: then
+    the request fails at once as retryable and the next poll tries again, rather than the
+    poll hanging.
     """
 
     def __init__(
@@ -127,11 +129,15 @@ class SlackTransport:
         timeout: float = 10.0,
         max_retries: int = 3,
         backoff: float = 0.5,
+        max_rate_limit_wait: int = 30,
     ) -> None:
         if bool(token) == bool(webhook_url):
             raise ValueError("give exactly one of a Slack bot token and an incoming webhook URL")
+        if webhook_url and not webhook_url.startswith(("https://", "http://")):
+            # Say what is wrong without echoing the value: the URL is the secret.
+            raise ValueError("SLACK_WEBHOOK_URL must start with https://hooks.slack.com/")
 
-        handlers = _retry_handlers(max_retries, backoff)
+        handlers = _retry_handlers(max_retries, backoff, max_rate_limit_wait)
         self._channel_ids: dict[str, str] = {}
         self._web: WebClient | None = None
         self._webhook: WebhookClient | None = None
@@ -319,7 +325,7 @@ class SlackTransport:
             ) from exc
 
 
-def _retry_handlers(max_retries: int, backoff: float) -> list[RetryHandler]:
+def _retry_handlers(max_retries: int, backoff: float, max_wait: int) -> list[RetryHandler]:
     """slack-sdk's handlers for 429, 500/503 and dropped connections, bounded.
 
     slack-sdk counts attempts once per request across all handlers, so ``max_retries``
@@ -327,10 +333,27 @@ def _retry_handlers(max_retries: int, backoff: float) -> list[RetryHandler]:
     """
     interval = BackoffRetryIntervalCalculator(backoff, _ProportionalJitter(backoff))
     return [
-        RateLimitErrorRetryHandler(max_retry_count=max_retries),
+        _BoundedRateLimitRetryHandler(max_wait, max_retry_count=max_retries),
         ServerErrorRetryHandler(max_retry_count=max_retries, interval_calculator=interval),
         ConnectionErrorRetryHandler(max_retry_count=max_retries, interval_calculator=interval),
     ]
+
+
+class _BoundedRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """slack-sdk's rate-limit handler, declining waits longer than ``max_wait`` seconds."""
+
+    def __init__(self, max_wait: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_wait = max_wait
+
+    def _can_retry(self, *, state, request, response=None, error=None) -> bool:
+        if not super()._can_retry(state=state, request=request, response=response, error=error):
+            return False
+        assert response is not None
+        for name, values in response.headers.items():
+            if name.lower() == "retry-after" and values:
+                return str(values[0]).isdigit() and int(values[0]) <= self.max_wait
+        return True
 
 
 class _ProportionalJitter(Jitter):
@@ -368,7 +391,9 @@ def _slack_error(exc: Exception, channel: str | None) -> SlackError:
     )
 
 
-def _api_error(status: int, code: str | None, channel: str | None, needed: str | None):
+def _api_error(
+    status: int, code: str | None, channel: str | None, needed: str | None
+) -> SlackError:
     where = f" {channel!r}" if channel else ""
     if status == 429 or code in ("ratelimited", "rate_limited"):
         return SlackError(

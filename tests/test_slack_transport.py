@@ -76,6 +76,21 @@ def test_a_rate_limit_is_waited_out_and_the_message_delivered_once(
     assert len(slack_standin.messages) == 1
 
 
+def test_a_rate_limit_longer_than_the_poll_can_wait_is_left_to_the_next_poll(slack_standin):
+    transport = SlackTransport(
+        token=slack_standin.token, base_url=slack_standin.api_url, max_rate_limit_wait=30
+    )
+    slack_standin.rate_limit(1, retry_after=120)
+    started = time.monotonic()
+
+    with pytest.raises(SlackError) as raised:
+        transport.post("C0RENEWALS", "digest", [section("x")])
+
+    assert raised.value.retryable is True
+    assert time.monotonic() - started < 1
+    assert len(slack_standin.requests) == 1
+
+
 @pytest.mark.parametrize("status", [500, 503])
 def test_a_server_error_is_retried(slack_standin, slack_bot, status):
     slack_standin.server_error(1, status=status)
@@ -451,6 +466,14 @@ def test_from_environment_prefers_the_token_over_the_webhook():
     assert SlackTransport.from_environment(both).uses_webhook is False
     only_webhook = {"SLACK_WEBHOOK_URL": "https://hooks.slack.com/x"}
     assert SlackTransport.from_environment(only_webhook).uses_webhook is True
+
+
+def test_a_webhook_url_without_a_scheme_is_refused_without_echoing_it():
+    with pytest.raises(ValueError) as raised:
+        SlackTransport(webhook_url="hooks.slack.com/services/T1/B1/secretpart")
+
+    assert "secretpart" not in str(raised.value)
+    assert "SLACK_WEBHOOK_URL" in str(raised.value)
 
 
 def test_a_transport_needs_exactly_one_credential():
