@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import logging
 import sys
 
@@ -92,19 +93,57 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_check(config, args) -> int:
-    from bot import poll, report
+    from bot import job, poll, report
+    from bot.state import Store
 
     as_of = args.as_of or dt.date.today()
     source = poll.open_source(config)
-    result = poll.check(config, source, as_of)
+    # Console alerts are shown after the report; with --json, stdout carries only JSON.
+    alert_lines = io.StringIO()
+    delivery = job.open_delivery(config, alert_lines)
+    store = Store(config.state.path, read_only=args.dry_run)
+    try:
+        result = job.run_poll(config, source, store, delivery, as_of, dry_run=args.dry_run)
+    finally:
+        store.close()
+
     if args.json:
-        print(report.as_json(result))
+        print(report.as_json(result.report))
     else:
-        print(report.digest(result))
+        print(report.digest(result.report))
+    out = sys.stderr if args.json else sys.stdout
+    if alert_lines.getvalue():
+        print("\nAlerts since the last check:\n" + alert_lines.getvalue().rstrip(), file=out)
+    if args.dry_run:
+        _show_dry_run(result, out)
+    outcome = result.outcome
     log.info(
-        "polled %s in %.2f s: %s", result.register, result.seconds, report.summary_line(result)
+        "polled %s in %.2f s: %s; %d alerts sent in %d messages%s",
+        result.report.register,
+        result.report.seconds,
+        report.summary_line(result.report).rstrip("."),
+        outcome.sent,
+        outcome.messages,
+        ", delivery failed (alerts wait for the next poll)" if outcome.unreachable else "",
     )
-    return _exit_code(result.findings, args.fail_on)
+    if outcome.unreachable:
+        for error in outcome.errors:
+            print(f"seatbot: {error}", file=sys.stderr)
+        return EXIT_UNREACHABLE
+    return _exit_code(result.report.findings, args.fail_on)
+
+
+def _show_dry_run(result, stream) -> None:
+    digests = result.outcome.digests
+    if not digests:
+        print("\nDry run: no alerts would be sent.", file=stream)
+        return
+    print(
+        f"\nDry run: would send {len(digests)} digest(s); nothing sent, no state changed.",
+        file=stream,
+    )
+    for digest in digests:
+        print("\n".join(digest.lines), file=stream)
 
 
 def _exit_code(findings, fail_on: str | None) -> int:

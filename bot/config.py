@@ -57,6 +57,7 @@ class SlackConfig:
     reminder_hours: float = 0.0
     token_env: str = "SLACK_BOT_TOKEN"
     webhook_env: str = "SLACK_WEBHOOK_URL"
+    api_url: str = "https://slack.com/api/"
 
 
 @dataclass
@@ -232,6 +233,7 @@ SECTIONS: dict[str, tuple[type, dict[str, Any]]] = {
             "reminder_hours": _number(0),
             "token_env": _text,
             "webhook_env": _text,
+            "api_url": _text,
         },
     ),
     "state": (StateConfig, {"path": _path}),

@@ -599,3 +599,28 @@ def _fallback(text: str) -> str:
     if len(text) <= MAX_FALLBACK_TEXT:
         return text
     return text[: MAX_FALLBACK_TEXT - 1] + "…"
+
+
+class SlackDelivery:
+    """Delivers alert digests: the first message in the channel, the rest in its thread."""
+
+    name = "slack"
+
+    def __init__(self, transport: SlackTransport) -> None:
+        self.transport = transport
+
+    def send(self, digest: Any, on_message: Any = None) -> None:
+        """Post ``digest.messages`` in order; ``on_message(n)`` runs once Slack took n.
+
+        Raises SlackError at the first message Slack refuses; what went before stays
+        delivered, what follows waits for the next poll.
+        """
+        thread_ts = None
+        for number, message in enumerate(digest.messages):
+            ts = self.transport.post(
+                digest.channel, message.text, message.blocks, thread_ts=thread_ts
+            )
+            if number == 0:
+                thread_ts = ts
+            if on_message:
+                on_message(number)

@@ -1,0 +1,277 @@
+"""The alert lifecycle: which findings deserve a message now, and to which channel.
+
+A finding becomes an alert keyed by its kind and subject. An alert is announced once;
+it is announced again only when its edition changes (a renewal crossed another reminder
+threshold, or the contract's end date moved), when it gets worse (a higher excess, a
+higher severity), or when a reminder for an unresolved critical alert is due. When the
+finding goes away, a short "resolved" note follows.
+
+What is to be said waits in the alert's ``pending`` column until Slack answered ok, so
+an outage or a crash loses nothing: the next poll delivers whatever still waits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sqlite3
+from dataclasses import dataclass
+
+import pandas as pd
+
+from bot.config import SlackConfig
+from bot.findings import SEVERITY_RANK, Finding
+from bot.state import Store, dumps, now_utc
+
+# Facts that make an alert new again when they change.
+EDITION_FACTS = {
+    "renewal_due": ("threshold", "end_date"),
+    "notice_deadline": ("threshold", "end_date"),
+    "contract_ended_seats_active": ("end_date",),
+    "seat_outlives_contract": ("expires_on", "end_date"),
+}
+# The fact whose growth makes an alert worse.
+MEASURE_FACT = {
+    "over_provisioned": "excess",
+    "contract_ended_seats_active": "allocated",
+    "contract_terminated_seats_active": "allocated",
+}
+SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{6,}$")
+ANNOUNCING = ("new", "again", "worse", "reminder")
+
+
+@dataclass
+class Notice:
+    """One alert waiting to be said in a channel."""
+
+    key: str
+    pending: str
+    severity: str
+    finding: dict
+    mention: str | None
+
+
+def alert_key(finding: Finding) -> str:
+    if finding.kind == "invalid_value":
+        # The row's own id keeps the key stable when rows are inserted above it.
+        return f"invalid_value|{finding.tab}|{finding.subject}|{finding.column}"
+    if finding.kind == "duplicate_key":
+        return f"duplicate_key|{finding.tab}|{finding.subject}"
+    return f"{finding.kind}|{finding.subject}"
+
+
+def edition(finding: Finding) -> str:
+    names = EDITION_FACTS.get(finding.kind, ())
+    facts = {name: finding.facts.get(name) for name in names}
+    if finding.kind == "invalid_value":
+        facts["value"] = finding.value
+    return dumps(facts)
+
+
+def measure(finding: Finding) -> float:
+    name = MEASURE_FACT.get(finding.kind)
+    return float(finding.facts.get(name, 0)) if name else 0.0
+
+
+@dataclass
+class Routing:
+    """Which channel hears about a client, and who to mention."""
+
+    config: SlackConfig
+    channels: dict[str, str]
+    owners: dict[str, str]
+
+    @classmethod
+    def from_totals(cls, totals: pd.DataFrame, config: SlackConfig) -> Routing:
+        def column(name: str) -> dict[str, str]:
+            if name not in totals.columns or totals.empty:
+                return {}
+            given = totals[totals[name].notna()]
+            return dict(zip(given["contract_id"], given[name].str.strip(), strict=True))
+
+        return cls(config, column("channel"), column("owner"))
+
+    def channel(self, finding: Finding) -> str:
+        from_sheet = self.channels.get(finding.contract_id or "")
+        if from_sheet:
+            return from_sheet
+        return self.config.channels.get(finding.client or "", self.config.default_channel)
+
+    def mention(self, finding: Finding) -> str | None:
+        owner = self.owners.get(finding.contract_id or "")
+        if not owner:
+            return None
+        if SLACK_USER_ID.match(owner):
+            return owner
+        return self.config.owners.get(owner)
+
+
+def plan(
+    store: Store,
+    findings: list[Finding],
+    routing: Routing,
+    now: str | None = None,
+    reminder_hours: float = 0.0,
+) -> None:
+    """Compare this poll's findings with the store and mark what must be said.
+
+    Runs inside the caller's transaction, so a dry run can roll it all back.
+    """
+    now = now or now_utc()
+    seen: set[str] = set()
+    for finding in findings:
+        key = alert_key(finding)
+        if key in seen:
+            continue
+        seen.add(key)
+        _plan_one(store.db, key, finding, routing, now, reminder_hours)
+    _resolve_missing(store.db, seen, now)
+
+
+def _plan_one(db: sqlite3.Connection, key, finding: Finding, routing, now, reminder_hours):
+    row = db.execute("SELECT * FROM alerts WHERE key = ?", (key,)).fetchone()
+    values = {
+        "key": key,
+        "kind": finding.kind,
+        "subject": finding.subject,
+        "client": finding.client,
+        "contract_id": finding.contract_id,
+        "severity": finding.severity,
+        "channel": routing.channel(finding),
+        "mention": routing.mention(finding),
+        "edition": edition(finding),
+        "measure": measure(finding),
+        "finding": dumps(finding.to_dict()),
+        "last_seen": now,
+    }
+    if row is None or row["resolved_at"] is not None:
+        pending = "new" if row is None or row["pending"] != "resolved" else None
+        if row is not None and row["pending"] == "resolved":
+            # It came back before its resolution was announced: nothing changed for
+            # the channel, unless the alert itself changed since it was last said.
+            pending = _change(row, values, now, reminder_hours)
+        db.execute(
+            "INSERT INTO alerts (key, kind, subject, client, contract_id, severity, channel,"
+            " mention, edition, measure, finding, first_seen, last_seen, pending,"
+            " pending_since) VALUES (:key, :kind, :subject, :client, :contract_id,"
+            " :severity, :channel, :mention, :edition, :measure, :finding, :last_seen,"
+            " :last_seen, :pending, :last_seen)"
+            " ON CONFLICT (key) DO UPDATE SET severity = excluded.severity,"
+            " channel = excluded.channel, mention = excluded.mention,"
+            " edition = excluded.edition, measure = excluded.measure,"
+            " finding = excluded.finding, last_seen = excluded.last_seen,"
+            " resolved_at = NULL, pending = excluded.pending,"
+            " pending_since = excluded.pending_since,"
+            " first_seen = CASE WHEN alerts.pending = 'resolved' THEN alerts.first_seen"
+            " ELSE excluded.first_seen END,"
+            " delivered_edition = CASE WHEN alerts.pending = 'resolved'"
+            " THEN alerts.delivered_edition ELSE NULL END,"
+            " delivered_measure = CASE WHEN alerts.pending = 'resolved'"
+            " THEN alerts.delivered_measure ELSE NULL END",
+            {**values, "pending": pending},
+        )
+        return
+
+    pending = row["pending"] if row["pending"] in ANNOUNCING else None
+    pending = pending or _change(row, values, now, reminder_hours)
+    db.execute(
+        "UPDATE alerts SET severity = :severity, channel = :channel, mention = :mention,"
+        " edition = :edition, measure = :measure, finding = :finding,"
+        " last_seen = :last_seen, pending = :pending,"
+        " pending_since = COALESCE(pending_since, :pending_since) WHERE key = :key",
+        {**values, "pending": pending, "pending_since": now if pending else None},
+    )
+
+
+def _change(row: sqlite3.Row, values: dict, now: str, reminder_hours: float) -> str | None:
+    """Why a delivered alert must be said again, or None."""
+    if row["delivered_at"] is None:
+        return "new"
+    if values["edition"] != row["delivered_edition"]:
+        return "again"
+    worse_measure = values["measure"] > (row["delivered_measure"] or 0)
+    worse_severity = SEVERITY_RANK[values["severity"]] < SEVERITY_RANK.get(
+        row["delivered_severity"] or "info", 2
+    )
+    if worse_measure or worse_severity:
+        return "worse"
+    if reminder_hours and values["severity"] == "critical":
+        last = dt.datetime.fromisoformat(row["delivered_at"])
+        if dt.datetime.fromisoformat(now) - last >= dt.timedelta(hours=reminder_hours):
+            return "reminder"
+    return None
+
+
+def _resolve_missing(db: sqlite3.Connection, seen: set[str], now: str) -> None:
+    open_alerts = db.execute(
+        "SELECT key, delivered_at FROM alerts WHERE resolved_at IS NULL"
+    ).fetchall()
+    for row in open_alerts:
+        if row["key"] in seen:
+            continue
+        if row["delivered_at"] is None:
+            # Never announced: it came and went between deliveries, nothing to say.
+            db.execute("DELETE FROM alerts WHERE key = ?", (row["key"],))
+            continue
+        db.execute(
+            "UPDATE alerts SET resolved_at = ?, pending = 'resolved', pending_since = ?"
+            " WHERE key = ?",
+            (now, now, row["key"]),
+        )
+
+
+def pending_by_channel(store: Store) -> dict[str, list[Notice]]:
+    rows = store.db.execute(
+        "SELECT key, pending, severity, finding, mention, channel FROM alerts"
+        " WHERE pending IS NOT NULL"
+    ).fetchall()
+    by_channel: dict[str, list[Notice]] = {}
+    for row in rows:
+        notice = Notice(
+            row["key"], row["pending"], row["severity"], json.loads(row["finding"]), row["mention"]
+        )
+        by_channel.setdefault(row["channel"], []).append(notice)
+    return by_channel
+
+
+def mark_delivered(store: Store, notices: list[Notice], now: str | None = None) -> None:
+    """Slack said ok: these notices are said, and will not be said again."""
+    now = now or now_utc()
+    with store.transaction() as db:
+        for notice in notices:
+            db.execute(
+                "UPDATE alerts SET delivered_at = :now, pending = NULL, pending_since = NULL,"
+                " attempts = 0, last_error = NULL,"
+                " delivered_edition = CASE WHEN :resolved THEN delivered_edition"
+                " ELSE edition END,"
+                " delivered_measure = CASE WHEN :resolved THEN delivered_measure"
+                " ELSE measure END,"
+                " delivered_severity = CASE WHEN :resolved THEN delivered_severity"
+                " ELSE severity END"
+                " WHERE key = :key AND pending = :pending",
+                {
+                    "now": now,
+                    "key": notice.key,
+                    "pending": notice.pending,
+                    "resolved": notice.pending == "resolved",
+                },
+            )
+
+
+def mark_failed(store: Store, notices: list[Notice], error: str) -> None:
+    with store.transaction() as db:
+        for notice in notices:
+            db.execute(
+                "UPDATE alerts SET attempts = attempts + 1, last_error = ? WHERE key = ?",
+                (error, notice.key),
+            )
+
+
+def pending_count(store: Store) -> int:
+    return store.db.execute("SELECT COUNT(*) FROM alerts WHERE pending IS NOT NULL").fetchone()[0]
+
+
+def is_pending(store: Store, notice: Notice) -> bool:
+    row = store.db.execute("SELECT pending FROM alerts WHERE key = ?", (notice.key,)).fetchone()
+    return row is not None and row["pending"] == notice.pending

@@ -1,0 +1,81 @@
+"""The main job around one poll: check the register, plan alerts, deliver, remember.
+
+``check`` (once) and ``serve`` (on a schedule) both run this; it never re-reads the
+sheet after the poll and never writes to the user's tabs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from dataclasses import dataclass
+
+from bot import alerts, notify, poll
+from bot.config import Config
+from bot.console import ConsoleDelivery
+from bot.slack import SlackDelivery, SlackTransport
+from bot.source import RegisterError, Source
+from bot.state import Store, now_utc
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PollResult:
+    report: poll.Report
+    outcome: notify.Outcome
+    dry_run: bool
+
+
+def open_delivery(config: Config, console_stream=None):
+    """Slack when a token or webhook URL is in the environment, else the console."""
+    env = {
+        "SLACK_BOT_TOKEN": os.environ.get(config.slack.token_env, ""),
+        "SLACK_WEBHOOK_URL": os.environ.get(config.slack.webhook_env, ""),
+    }
+    transport = SlackTransport.from_environment(env, base_url=config.slack.api_url)
+    if transport is None:
+        return ConsoleDelivery(console_stream)
+    return SlackDelivery(transport)
+
+
+def run_poll(
+    config: Config,
+    source: Source,
+    store: Store,
+    delivery,
+    as_of: dt.date,
+    *,
+    dry_run: bool = False,
+) -> PollResult:
+    """One poll end to end. Raises RegisterError when the register cannot be read."""
+    started = now_utc()
+    try:
+        report = poll.check(config, source, as_of)
+    except RegisterError as error:
+        if not dry_run:
+            store.record_poll("check", started, ok=False, error=str(error))
+        raise
+
+    routing = alerts.Routing.from_totals(report.totals, config.slack)
+    context = f"{report.register} · as of {as_of.isoformat()}"
+    with store.transaction(rollback=dry_run):
+        alerts.plan(store, report.findings, routing, reminder_hours=config.slack.reminder_hours)
+        if dry_run:
+            outcome = notify.deliver(store, delivery, context, dry_run=True)
+    if not dry_run:
+        outcome = notify.deliver(store, delivery, context)
+        error = "; ".join(str(e) for e in outcome.errors) or None
+        store.record_poll(
+            "check",
+            started,
+            ok=not outcome.errors,
+            error=error,
+            contracts=len(report.totals),
+            seats=report.seats.rows_read,
+            findings=len(report.findings),
+            sent=outcome.sent,
+            seconds=report.seconds,
+        )
+    return PollResult(report, outcome, dry_run)
