@@ -542,6 +542,8 @@ def _plain(value: object) -> object:
     """A cell value as JSON can carry it."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        return value.date().isoformat()  # a date cell: openpyxl reads it as midnight
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, np.generic):

@@ -40,11 +40,10 @@ def reconcile(
     held = seat_frame["contract_id"].isin(list(contracts.held_back))
     findings = _unknown_contracts(seats, seat_frame[~known & ~held])
 
-    linked = seat_frame[known].join(
-        frame.set_index("contract_id")[["client", "end_date"]],
-        on="contract_id",
-        rsuffix="_of_contract",
-    )
+    # Renamed before the join: pandas 3 deprecates join's rsuffix, and 2.x has no suffixes.
+    of_contract = frame.set_index("contract_id")[["client", "end_date"]]
+    of_contract = of_contract.rename(columns={"client": "client_of_contract"})
+    linked = seat_frame[known].join(of_contract, on="contract_id")
     linked["allocated"] = linked["status"].isin(rules.allocated_statuses)
     findings += _client_mismatches(seats, linked)
     findings += _seat_expiry(seats, linked, today)
