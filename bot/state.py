@@ -59,6 +59,24 @@ MIGRATIONS = [
         seconds REAL
     );
     """,
+    # 2: snapshots, one per weekly summary, for week-over-week changes. seat_states is
+    # the zlib-compressed "seat_id<TAB>status" lines of every seat, sorted: counts alone
+    # cannot tell ten seats added and ten retired from no change at all.
+    """
+    CREATE TABLE snapshots (
+        id INTEGER PRIMARY KEY,
+        taken_at TEXT NOT NULL,
+        as_of TEXT NOT NULL,
+        contracts INTEGER NOT NULL,
+        seats INTEGER NOT NULL,
+        purchased INTEGER NOT NULL,
+        allocated INTEGER NOT NULL,
+        utilisation REAL,
+        clients TEXT NOT NULL,
+        seat_states BLOB NOT NULL
+    );
+    CREATE INDEX snapshots_as_of ON snapshots (as_of);
+    """,
 ]
 
 
