@@ -767,6 +767,11 @@ class SheetsStandin:
             query = {"valueRenderOption": ["UNFORMATTED_VALUE"]}
             return read_values(target, query).get("values", [])
 
+    def remove_tab(self, key: str, tab: str) -> None:
+        with self._lock:
+            book = self.spreadsheets[key]
+            book.sheets = [sheet for sheet in book.sheets if sheet.title != tab]
+
     def unshare(self, key: str) -> None:
         """The sheet exists but is not shared with the caller: every call gets a 403."""
         with self._lock:
@@ -991,6 +996,7 @@ class SheetsStandin:
 class _Handler(BaseHTTPRequestHandler):
     standin: SheetsStandin
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # else each answer waits ~40 ms on a delayed ACK
 
     def do_GET(self) -> None:  # noqa: N802
         self._serve()
