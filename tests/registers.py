@@ -239,9 +239,7 @@ def write_config(path: Path, raw: Mapping[str, Any]) -> Path:
 # --- running a poll -------------------------------------------------------------------
 
 
-def check(
-    path: Path, *, as_of: dt.date = AS_OF, **sections: Mapping[str, Any]
-) -> Report:
+def check(path: Path, *, as_of: dt.date = AS_OF, **sections: Mapping[str, Any]) -> Report:
     """One real poll of the workbook at ``path``, as of ``as_of``."""
     config = make_config(path, **sections)
     return poll_check(config, WorkbookSource(path), as_of)
