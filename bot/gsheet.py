@@ -213,6 +213,8 @@ class GoogleSheetsSource:
     # reading
 
     def read(self, tabs: list[str]) -> dict[str, RawTab]:
+        if not tabs:
+            return {}
         started = time.monotonic()
         self._check_tabs(tabs)
 

@@ -522,7 +522,6 @@ def _write_block(
             touched_cols.add(c)
             touched += 1
     answer = {
-        "spreadsheetId": None,
         "updatedRange": sheet.a1(start.row0, start.col0, row1, col1),
         "updatedRows": len(touched_rows),
         "updatedColumns": len(touched_cols),
@@ -549,8 +548,7 @@ def append_values(
     width = max((len(row) for row in values), default=0)
     start = Target(sheet, start_row, start_col, start_row, start_col)
     updates = _write_block(start, values, input_option, len(values), width, text)
-    updates["spreadsheetId"] = spreadsheet.key
-    answer["updates"] = updates
+    answer["updates"] = {"spreadsheetId": spreadsheet.key, **updates}
     return answer
 
 
@@ -888,7 +886,7 @@ class SheetsStandin:
         if call.api == "values.update":
             option = _param(query, "valueInputOption", "")
             answer = write_values(book, text, body.get("values", []), option)
-            return {**answer, "spreadsheetId": book.key}
+            return {"spreadsheetId": book.key, **answer}
         if call.api == "values.append":
             option = _param(query, "valueInputOption", "")
             return append_values(book, text.removesuffix(":append"), body["values"], option)
@@ -900,11 +898,9 @@ class SheetsStandin:
     def _values_batch_update(self, book: Spreadsheet, body: dict[str, Any]) -> dict[str, Any]:
         option = body.get("valueInputOption", "")
         responses = [
-            {**write_values(book, item["range"], item.get("values", []), option)}
+            write_values(book, item["range"], item.get("values", []), option)
             for item in body.get("data", [])
         ]
-        for response in responses:
-            response["spreadsheetId"] = book.key
         sheets = {response["updatedRange"].rsplit("!", 1)[0] for response in responses}
         totals = {
             "totalUpdatedRows": sum(r.get("updatedRows", 0) for r in responses),

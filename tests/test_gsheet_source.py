@@ -7,6 +7,7 @@ import json
 import socket
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from sheets_fixtures import ServiceAccountKey
@@ -458,7 +459,7 @@ def test_the_service_account_address_is_read_from_the_key_file(
 
 
 def test_a_key_file_that_is_not_a_service_account_key_is_refused_without_quoting_it(
-    tmp_path: pytest.TempPathFactory,
+    tmp_path: Path,
 ) -> None:
     oauth_client = tmp_path / "client_secret.json"
     oauth_client.write_text(json.dumps({"installed": {"client_secret": "s3cr3t-value"}}))

@@ -120,3 +120,39 @@ def test_standin_answers_every_recorded_sheets_request_as_google_did(
 
 def test_every_copied_cassette_is_replayed() -> None:
     assert len(cassette_names()) == 17
+
+
+def test_standin_reads_quoted_and_percent_encoded_tab_names_and_refuses_unknown_ones(
+    sheets_standin: SheetsStandin,
+) -> None:
+    key = sheets_standin.create_spreadsheet(
+        "Register", {"My Tab": [["a", "", ""], [], []], "It's": [["x", "y", "z"]]}
+    )
+    session = requests.Session()
+    session.mount("https://sheets.googleapis.com/", sheets_standin.adapter())
+    base = f"https://sheets.googleapis.com/v4/spreadsheets/{key}"
+
+    batch = session.get(
+        f"{base}/values:batchGet",
+        params={"ranges": ["'My Tab'!A1:Z", "'It''s'!A:B", "'My Tab'!C5:D6"]},
+        timeout=5,
+    ).json()
+    single = session.get(f"{base}/values/%27It%27%27s%27%21B1", timeout=5).json()
+    unknown = session.get(f"{base}/values:batchGet", params={"ranges": "Nope!A1"}, timeout=5)
+
+    assert batch["valueRanges"] == [
+        {"range": "'My Tab'!A1:Z1000", "majorDimension": "ROWS", "values": [["a"]]},
+        {"range": "'It''s'!A1:B1000", "majorDimension": "ROWS", "values": [["x", "y"]]},
+        {"range": "'My Tab'!C5:D6", "majorDimension": "ROWS"},
+    ]
+    assert single == {"range": "'It''s'!B1", "majorDimension": "ROWS", "values": [["y"]]}
+    assert (unknown.status_code, unknown.json()) == (
+        400,
+        {
+            "error": {
+                "code": 400,
+                "message": "Unable to parse range: Nope!A1",
+                "status": "INVALID_ARGUMENT",
+            }
+        },
+    )
