@@ -1,21 +1,30 @@
-"""The command line: check, and the commands built around it."""
+"""The command line: check, serve, summary and status.
+
+Logging is configured here and nowhere else. Exit codes: 0 ran; 1 findings at or above
+--fail-on (status: unhealthy); 2 usage or configuration error; 3 the register or Slack
+could not be reached.
+"""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import io
+import json
 import logging
 import sys
+from zoneinfo import ZoneInfo
 
 from bot import config as config_module
 from bot.config import ConfigError
 from bot.findings import SEVERITIES, SEVERITY_RANK
+from bot.slack import SlackError
 from bot.source import RegisterError
 
 log = logging.getLogger("seatbot")
 
 EXIT_OK, EXIT_FINDINGS, EXIT_CONFIG, EXIT_UNREACHABLE = 0, 1, 2, 3
+EXIT_UNHEALTHY = 1
 
 
 def _day(text: str) -> dt.date:
@@ -36,67 +45,138 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
     )
+    parser.add_argument(
+        "--log-format",
+        default="text",
+        choices=["text", "json"],
+        help="json: one JSON object per log line, for log collectors",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     check = commands.add_parser(
         "check",
         help="one poll: read, validate, reconcile, deliver",
-        description="Read the register once, validate every row, "
-        "reconcile seats with contracts and report what needs a "
-        "human. Example: run.py check --as-of 2026-12-03 --json",
+        description="Read the register once, validate every row, reconcile seats with "
+        "contracts and report what needs a human. "
+        "Example: run.py check --as-of 2026-12-03 --json",
     )
-    check.add_argument(
-        "--as-of",
-        type=_day,
-        metavar="DATE",
-        help="evaluate as of this day (YYYY-MM-DD) instead of today",
-    )
+    _as_of_and_dry_run(check)
     check.add_argument("--json", action="store_true", help="print the report as JSON")
-    check.add_argument(
-        "--dry-run", action="store_true", help="deliver nothing and change no state"
-    )
     check.add_argument(
         "--fail-on",
         choices=SEVERITIES,
         metavar="LEVEL",
         help="exit 1 when a finding is at or above LEVEL (critical, warning or info)",
     )
+
+    serve = commands.add_parser(
+        "serve",
+        help="poll on a schedule and send the weekly summary",
+        description="Poll every [schedule] poll_minutes and send the weekly summary at "
+        "summary_weekday summary_time in timezone. Stops cleanly on SIGTERM or SIGINT.",
+    )
+    serve.add_argument(
+        "--once",
+        action="store_true",
+        help="for cron: poll once, send the weekly summary if one is due and was not "
+        "sent yet, then exit",
+    )
+
+    summary = commands.add_parser(
+        "summary",
+        help="send the weekly summary now",
+        description="Summarise the register for managers: seats, utilisation, renewals, "
+        "true-ups, what changed since last week, with a chart.",
+    )
+    _as_of_and_dry_run(summary)
+
+    status = commands.add_parser(
+        "status",
+        help="when the last poll ran and what waits for delivery",
+        description="Read the state store. Exit 0 when the last poll succeeded recently, "
+        "1 when it failed, is overdue or never ran: usable as a container health check.",
+    )
+    status.add_argument("--json", action="store_true", help="print the status as JSON")
     return parser
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+def _as_of_and_dry_run(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--as-of",
+        type=_day,
+        metavar="DATE",
+        help="evaluate as of this day (YYYY-MM-DD) instead of today",
     )
+    command.add_argument(
+        "--dry-run", action="store_true", help="deliver nothing and change no state"
+    )
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object per record, traceback included, for log collectors."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["traceback"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(level: str, form: str = "text") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    if form == "json":
+        handler.setFormatter(JsonLines())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # Third-party chatter (HTTP connection pools, matplotlib's font cache) stays quiet
+    # unless something is wrong.
+    for noisy in ("urllib3", "matplotlib", "PIL", "slack_sdk", "google"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    configure_logging(args.log_level)
+    configure_logging(args.log_level, args.log_format)
     try:
         config = config_module.load(args.config)
     except ConfigError as error:
         print(f"seatbot: {error}", file=sys.stderr)
         return EXIT_CONFIG
-    commands = {"check": run_check}
+    commands = {
+        "check": run_check,
+        "serve": run_serve,
+        "summary": run_summary,
+        "status": run_status,
+    }
     try:
         return commands[args.command](config, args)
     except ConfigError as error:
         print(f"seatbot: {error}", file=sys.stderr)
         return EXIT_CONFIG
-    except RegisterError as error:
+    except (RegisterError, SlackError) as error:
         print(f"seatbot: {error}", file=sys.stderr)
         return EXIT_UNREACHABLE
+
+
+def today(config) -> dt.date:
+    """Today in the configured time zone: a renewal is due on the team's calendar day."""
+    return dt.datetime.now(ZoneInfo(config.schedule.timezone)).date()
 
 
 def run_check(config, args) -> int:
     from bot import job, poll, report
     from bot.state import Store
 
-    as_of = args.as_of or dt.date.today()
+    as_of = args.as_of or today(config)
     source = poll.open_source(config)
     # Console alerts are shown after the report; with --json, stdout carries only JSON.
     alert_lines = io.StringIO()
@@ -116,18 +196,9 @@ def run_check(config, args) -> int:
         print("\nAlerts since the last check:\n" + alert_lines.getvalue().rstrip(), file=out)
     if args.dry_run:
         _show_dry_run(result, out)
-    outcome = result.outcome
-    log.info(
-        "polled %s in %.2f s: %s; %d alerts sent in %d messages%s",
-        result.report.register,
-        result.report.seconds,
-        report.summary_line(result.report).rstrip("."),
-        outcome.sent,
-        outcome.messages,
-        ", delivery failed (alerts wait for the next poll)" if outcome.unreachable else "",
-    )
-    if outcome.unreachable:
-        for error in outcome.errors:
+    job.log_poll(result)
+    if result.outcome.unreachable:
+        for error in result.outcome.errors:
             print(f"seatbot: {error}", file=sys.stderr)
         return EXIT_UNREACHABLE
     return _exit_code(result.report.findings, args.fail_on)
@@ -151,3 +222,149 @@ def _exit_code(findings, fail_on: str | None) -> int:
         return EXIT_OK
     bar = SEVERITY_RANK[fail_on]
     return EXIT_FINDINGS if any(SEVERITY_RANK[f.severity] <= bar for f in findings) else EXIT_OK
+
+
+def run_serve(config, args) -> int:
+    from bot import job, poll, serve
+    from bot.state import Store
+
+    source = poll.open_source(config)  # kept: a Google source caches the sheet's metadata
+    store = Store(config.state.path)
+    delivery = job.open_delivery(config)
+    try:
+        if args.once:
+            return _serve_once(config, source, store, delivery)
+        stop = serve.Stop()
+        stop.install()
+        base = serve.poll_seconds(config.schedule)
+        tell = job.status_reporter(config, delivery)
+        poll_guard = serve.Guard(
+            "register poll", lambda: _poll(config, source, store, delivery), base, tell
+        )
+        summary_guard = serve.Guard(
+            "weekly summary", lambda: _summary(config, source, store, delivery), 3600, tell
+        )
+        scheduler = serve.build_scheduler(config.schedule, poll_guard, summary_guard)
+        log.info(
+            "serving %s: a poll every %d s, the summary on %s at %s %s",
+            poll.describe(config),
+            base,
+            config.schedule.summary_weekday,
+            config.schedule.summary_time,
+            config.schedule.timezone,
+        )
+        poll_guard()
+        if _summary_missed(config, store) and not stop.requested:
+            summary_guard()
+        serve.loop(scheduler, stop)
+        log.info("stopped cleanly")
+        return EXIT_OK
+    finally:
+        store.close()
+
+
+def _poll(config, source, store, delivery) -> None:
+    from bot import job
+
+    result = job.run_poll(config, source, store, delivery, today(config))
+    job.log_poll(result)
+
+
+def _summary(config, source, store, delivery) -> None:
+    from bot import summary
+
+    summary.run_summary(config, source, store, delivery, today(config))
+    store.record_poll("summary", _now(), ok=True)
+
+
+def _now() -> str:
+    from bot.state import now_utc
+
+    return now_utc()
+
+
+def _summary_missed(config, store) -> bool:
+    """True when the weekly summary was due while seatbot was down and was not sent."""
+    from bot import serve
+
+    due = serve.last_summary_time(config.schedule, dt.datetime.now(dt.UTC))
+    last = store.last_poll("summary")
+    if last is None:
+        return False  # a first start is not a missed week
+    return dt.datetime.fromisoformat(last["finished_at"]) < due
+
+
+def _serve_once(config, source, store, delivery) -> int:
+    from bot import job
+
+    result = job.run_poll(config, source, store, delivery, today(config))
+    job.log_poll(result)
+    if _summary_missed(config, store) or store.last_poll("summary") is None:
+        _summary(config, source, store, delivery)
+    return EXIT_UNREACHABLE if result.outcome.unreachable else EXIT_OK
+
+
+def run_summary(config, args) -> int:
+    from bot import job, poll, summary
+    from bot.state import Store
+
+    as_of = args.as_of or today(config)
+    source = poll.open_source(config)
+    delivery = job.open_delivery(config)
+    store = Store(config.state.path, read_only=args.dry_run)
+    try:
+        summary.run_summary(config, source, store, delivery, as_of, dry_run=args.dry_run)
+        if not args.dry_run:
+            store.record_poll("summary", _now(), ok=True)
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+def run_status(config, args) -> int:
+    from bot import alerts, serve
+    from bot.state import Store
+
+    if not config.state.path.exists():
+        print("seatbot has not polled yet: no state file at " + str(config.state.path))
+        return EXIT_UNHEALTHY
+    store = Store(config.state.path)
+    try:
+        last = store.last_poll("check")
+        summary = store.last_poll("summary")
+        pending = alerts.pending_count(store)
+    finally:
+        store.close()
+
+    allowed = dt.timedelta(seconds=3 * serve.poll_seconds(config.schedule) + 60)
+    now = dt.datetime.now(dt.UTC)
+    finished = dt.datetime.fromisoformat(last["finished_at"]) if last else None
+    healthy = bool(last and last["ok"] and now - finished <= allowed)
+    status = {
+        "healthy": healthy,
+        "last_poll": finished.isoformat() if finished else None,
+        "last_poll_ok": bool(last["ok"]) if last else None,
+        "last_error": last["error"] if last else None,
+        "pending_alerts": pending,
+        "last_summary": summary["finished_at"] if summary else None,
+    }
+    if args.json:
+        print(json.dumps(status, indent=2))
+    else:
+        print(_status_text(status, allowed))
+    return EXIT_OK if healthy else EXIT_UNHEALTHY
+
+
+def _status_text(status: dict, allowed: dt.timedelta) -> str:
+    if status["last_poll"] is None:
+        return "seatbot has not polled yet."
+    lines = [
+        f"last poll: {status['last_poll']} "
+        + ("(ok)" if status["last_poll_ok"] else f"(failed: {status['last_error']})"),
+        f"alerts waiting for delivery: {status['pending_alerts']}",
+        f"last weekly summary: {status['last_summary'] or 'never'}",
+        "healthy"
+        if status["healthy"]
+        else f"UNHEALTHY: the last poll failed or is older than {int(allowed.total_seconds())} s",
+    ]
+    return "\n".join(lines)

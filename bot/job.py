@@ -79,3 +79,33 @@ def run_poll(
             seconds=report.seconds,
         )
     return PollResult(report, outcome, dry_run)
+
+
+def log_poll(result: PollResult) -> None:
+    """The one line a person reads per poll."""
+    report, outcome = result.report, result.outcome
+    counts = ", ".join(f"{report.count(s)} {s}" for s in ("critical", "warning", "info"))
+    log.info(
+        "polled %s: %d contracts, %d seat rows, %d findings (%s), %d alerts sent in "
+        "%d messages%s in %.2f s",
+        report.register,
+        len(report.totals),
+        report.seats.rows_read,
+        len(report.findings),
+        counts,
+        outcome.sent,
+        outcome.messages,
+        "; delivery failed, alerts wait for the next poll" if outcome.unreachable else "",
+        report.seconds,
+    )
+
+
+def status_reporter(config: Config, delivery):
+    """A way to tell the default Slack channel that seatbot itself is in trouble."""
+    if not isinstance(delivery, SlackDelivery):
+        return None
+
+    def tell(text: str) -> None:
+        delivery.transport.post(config.slack.default_channel, text)
+
+    return tell
