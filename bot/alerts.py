@@ -165,6 +165,10 @@ def _plan_one(db: sqlite3.Connection, key, finding: Finding, routing, now, remin
             " pending_since = excluded.pending_since,"
             " first_seen = CASE WHEN alerts.pending = 'resolved' THEN alerts.first_seen"
             " ELSE excluded.first_seen END,"
+            # Back after its resolution was announced: the channel knows of it no more,
+            # so it counts as never said (gone again unsaid, it needs no second note).
+            " delivered_at = CASE WHEN alerts.pending = 'resolved'"
+            " THEN alerts.delivered_at ELSE NULL END,"
             " delivered_edition = CASE WHEN alerts.pending = 'resolved'"
             " THEN alerts.delivered_edition ELSE NULL END,"
             " delivered_measure = CASE WHEN alerts.pending = 'resolved'"
