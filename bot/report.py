@@ -77,6 +77,10 @@ def summary_line(report: Report) -> str:
     contracts = len(report.totals)
     seats = report.seats.rows_read
     return (
-        f"{len(report.findings)} findings ({counts}) across {contracts} contracts "
-        f"and {seats} seat rows."
+        f"{_count(len(report.findings), 'finding')} ({counts}) across "
+        f"{_count(contracts, 'contract')} and {_count(seats, 'seat row')}."
     )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
