@@ -1,0 +1,207 @@
+"""The weekly summary's chart: seats per client, and the renewal calendar, in one PNG.
+
+Drawn headless: the Agg backend is chosen before pyplot is imported, so the chart
+renders on a server with no display.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import TYPE_CHECKING
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
+import pandas as pd  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+
+if TYPE_CHECKING:
+    from bot.summary import Summary
+
+PURCHASED = "#c9d6e3"
+ALLOCATED = "#2f6690"
+OVER = "#c0392b"
+TO_RENEW = "#2f6690"
+AUTO_RENEW = "#8fb3cf"
+AT_RISK = "#e67e22"
+OTHER = "Other"
+CALENDAR_DAYS = 90
+LABEL_WIDTH = 28
+
+
+def render(summary: Summary, top: int = 10) -> bytes:
+    """The chart as PNG bytes."""
+    figure, (clients_ax, calendar_ax) = plt.subplots(
+        1, 2, figsize=(14, 6.5), gridspec_kw={"width_ratios": [1.1, 1]}
+    )
+    try:
+        _draw_clients(clients_ax, top_clients(summary.by_client, top))
+        _draw_calendar(calendar_ax, calendar_weeks(summary.renewals, summary.as_of))
+        figure.suptitle(
+            f"Seats and renewals, as of {summary.as_of:%-d %B %Y}",
+            fontsize=15,
+            fontweight="bold",
+        )
+        figure.tight_layout(rect=(0, 0, 1, 0.95))
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=110)
+        return buffer.getvalue()
+    finally:
+        plt.close(figure)
+
+
+def top_clients(by_client: pd.DataFrame, top: int) -> pd.DataFrame:
+    """The ``top`` clients by seats purchased, the rest summed into one "Other" row."""
+    ranked = by_client.sort_values(["purchased", "allocated"], ascending=False)
+    head = ranked.head(top)[["client", "purchased", "allocated"]]
+    rest = ranked.iloc[top:]
+    if len(rest):
+        other = pd.DataFrame(
+            {
+                "client": [f"{OTHER} ({len(rest)} clients)"],
+                "purchased": [int(rest["purchased"].sum())],
+                "allocated": [int(rest["allocated"].sum())],
+            }
+        )
+        head = pd.concat([head, other], ignore_index=True)
+    return head.reset_index(drop=True)
+
+
+def calendar_weeks(renewals: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """Seats renewing per week from ``as_of``: at risk, renewing itself, or to renew."""
+    weeks = CALENDAR_DAYS // 7 + 1
+    starts = [as_of + dt.timedelta(days=7 * n) for n in range(weeks)]
+    frame = renewals.copy()
+    frame["week"] = frame["days_left"] // 7
+    frame["kind"] = "to_renew"
+    frame.loc[frame["auto_renew"], "kind"] = "auto_renew"
+    frame.loc[frame["at_risk"], "kind"] = "at_risk"
+    seats = frame.pivot_table(
+        index="week", columns="kind", values="purchased", aggfunc="sum", fill_value=0
+    )
+    seats = seats.reindex(
+        index=range(weeks), columns=["to_renew", "auto_renew", "at_risk"], fill_value=0
+    )
+    labels = frame.groupby("week")["contract_id"].agg(_contract_label)
+    seats["contracts"] = labels.reindex(range(weeks)).fillna("")
+    seats["start"] = starts
+    return seats
+
+
+def _contract_label(ids: pd.Series) -> str:
+    ids = sorted(map(str, ids))
+    shown = ", ".join(ids[:2])
+    return shown + (f" +{len(ids) - 2}" if len(ids) > 2 else "")
+
+
+def _share(allocated: int, purchased: int) -> str:
+    if not purchased:
+        return "n/a"
+    share = allocated / purchased
+    # Whole percents, except below 1% where "0%" would hide that seats are in use.
+    return f"{share:.1%}" if 0 < share < 0.01 else f"{share:.0%}"
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= LABEL_WIDTH else text[: LABEL_WIDTH - 1] + "…"
+
+
+def _draw_clients(ax, clients: pd.DataFrame) -> None:
+    ax.set_title("Seats purchased vs allocated, by client", fontsize=12, loc="left")
+    if not len(clients):
+        _empty(ax, "No contracts in force")
+        return
+
+    # Largest at the top: barh draws from the bottom up.
+    clients = clients.iloc[::-1].reset_index(drop=True)
+    positions = range(len(clients))
+    ax.barh(positions, clients["purchased"], height=0.8, color=PURCHASED, label="Purchased")
+    over = clients["allocated"] > clients["purchased"]
+    colours = [OVER if o else ALLOCATED for o in over]
+    ax.barh(positions, clients["allocated"], height=0.45, color=colours, label="Allocated")
+    ax.set_yticks(list(positions), [_short(c) for c in clients["client"]], fontsize=10)
+
+    widest = max(int(clients["purchased"].max()), int(clients["allocated"].max()), 1)
+    ax.set_xlim(0, widest * 1.32)
+    for y, row in enumerate(clients.itertuples(index=False)):
+        used = _share(row.allocated, row.purchased)
+        x = max(row.purchased, row.allocated) + widest * 0.01
+        ax.text(
+            x,
+            y,
+            f"{row.allocated:,} / {row.purchased:,} ({used})",
+            va="center",
+            fontsize=9,
+            color=OVER if row.allocated > row.purchased else "#333333",
+        )
+    ax.set_xlabel("seats")
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_axisbelow(True)
+    handles = [
+        Patch(color=PURCHASED, label="purchased"),
+        Patch(color=ALLOCATED, label="allocated"),
+        Patch(color=OVER, label="allocated, over what was bought"),
+    ]
+    ax.legend(handles=handles, loc="lower right", fontsize=9, frameon=False)
+    _plain(ax)
+
+
+def _draw_calendar(ax, weeks: pd.DataFrame) -> None:
+    ax.set_title("Seats renewing in the next 90 days, by week", fontsize=12, loc="left")
+    labels = [f"{start:%-d %b}" for start in weeks["start"]]
+    positions = range(len(weeks))
+    bottom = pd.Series(0, index=weeks.index)
+    parts = [
+        ("to_renew", TO_RENEW, "to renew"),
+        ("auto_renew", AUTO_RENEW, "renews itself"),
+        ("at_risk", AT_RISK, "at risk (low use)"),
+    ]
+    for column, colour, label in parts:
+        ax.bar(positions, weeks[column], bottom=bottom, color=colour, width=0.7, label=label)
+        bottom = bottom + weeks[column]
+    ax.set_xticks(list(positions), labels, rotation=45, ha="right", fontsize=9)
+    ax.set_xlabel("week starting")
+    ax.set_ylabel("seats up for renewal")
+    ax.grid(axis="y", alpha=0.3)
+    ax.set_axisbelow(True)
+    _plain(ax)
+
+    if not bottom.any():
+        ax.set_ylim(0, 1)
+        ax.set_yticks([])
+        _empty(ax, "No renewals in the next 90 days")
+        return
+    top = float(bottom.max())
+    ax.set_ylim(0, top * 1.25)
+    for x, (total, contracts) in enumerate(zip(bottom, weeks["contracts"], strict=True)):
+        if total:
+            ax.text(
+                x,
+                total + top * 0.02,
+                f"{int(total):,}\n{contracts}",
+                ha="center",
+                va="bottom",
+                fontsize=8,
+            )
+    ax.legend(loc="upper right", fontsize=9, frameon=False)
+
+
+def _empty(ax, text: str) -> None:
+    ax.text(
+        0.5,
+        0.5,
+        text,
+        ha="center",
+        va="center",
+        fontsize=12,
+        color="#666666",
+        transform=ax.transAxes,
+    )
+
+
+def _plain(ax) -> None:
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
