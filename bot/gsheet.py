@@ -193,6 +193,29 @@ class GoogleSheetsSource:
         self._title: str | None = None
         self._tabs: list[str] | None = None
 
+    @classmethod
+    def from_config(cls, config: Any) -> GoogleSheetsSource:
+        """The source a seatbot config names; a missing or unusable key file is a
+        configuration error (exit 2), not an outage."""
+        from bot.config import ConfigError
+
+        register = config.register
+        try:
+            return cls(
+                register.spreadsheet,
+                credentials_env=register.credentials_env,
+                write=config.writeback.enabled,
+                timeout=register.timeout_seconds,
+                attempts=register.attempts,
+                backoff=register.backoff_seconds,
+            )
+        except (RegisterError, ValueError) as error:
+            raise ConfigError(str(error)) from None
+
+    def tab_titles(self) -> list[str]:
+        """The sheet's tab titles, read once and kept."""
+        return list(self._tab_titles())
+
     def _load_credentials(self, key_file: str) -> Credentials:
         try:
             return service_account.Credentials.from_service_account_file(

@@ -421,19 +421,20 @@ def parsers(date_order: str) -> dict:
 def _raw_frame(grid: list[list], header_index: int, columns: dict[str, Column]):
     body = grid[header_index + 1 :]
     width = max((c.index for c in columns.values()), default=-1) + 1
+    # Sources leave trailing empty cells out (ragged rows); pad each row to the mapped
+    # width so every column lines up with its header.
+    padding = [None] * width
+    rows = [[*row, *padding][:width] if len(row) < width else row[:width] for row in body]
     frame = (
-        pd.DataFrame.from_records(
-            [row[:width] for row in body], columns=range(width), coerce_float=False
-        )
-        if body
+        pd.DataFrame.from_records(rows, columns=range(width), coerce_float=False)
+        if rows
         else pd.DataFrame(columns=range(width))
     )
     frame.index = pd.RangeIndex(header_index + 2, header_index + 2 + len(frame))
-    raw = pd.DataFrame(
+    return pd.DataFrame(
         {name: frame[col.index].astype(object) for name, col in columns.items()},
         index=frame.index,
     )
-    return raw
 
 
 def read_table(
