@@ -119,7 +119,10 @@ def render(channel: str, notices: list[Notice], context: str) -> Digest:
         {"type": "context", "elements": [{"type": "mrkdwn", "text": escape(context)}]},
     ]
     first = next((n for n in notices if n.pending != "resolved"), None)
-    fallback = title + (f". Most urgent: {first.finding['message']}" if first else "")
+    # The fallback is mrkdwn too (and what notifications show): sheet text escaped here
+    # as well, or a client named <!channel> would ping the channel from the preview.
+    urgent = f". Most urgent: {escape(first.finding['message'])}" if first else ""
+    fallback = title + urgent
     messages = split_into_messages(header, [_section_text(n) for n in notices], fallback)
 
     message_of = []
