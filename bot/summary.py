@@ -434,7 +434,7 @@ def _change_lines(s: Summary, text) -> list[str]:
         return ["First summary: week-over-week changes start with the next one."]
     lines = [
         f"Seats: {c.seats_added:,} added, {c.seats_retired:,} retired, "
-        f"{c.seats_removed:,} rows removed",
+        f"{c.seats_removed:,} removed from the register",
         f"Utilisation {_points(c.utilisation_before, c.utilisation_now)}",
         f"Alerts: {c.alerts_opened:,} opened, {c.alerts_resolved:,} resolved",
     ]
@@ -609,7 +609,7 @@ def render_markdown(s: Summary, chart_name: str | None = None) -> str:
         # Sheet text must not turn into Markdown markup or HTML in a viewer.
         return str(value).replace("\\", "\\\\").replace("*", "\\*").replace("_", "\\_")
 
-    lines = [f"# {title(s)}", "", f"Register: {text(s.register)}", ""]
+    lines = [f"# {title(s)}", "", f"Register: `{s.register.replace('`', '')}`", ""]
     if chart_name:
         lines += [f"![Seats and renewals]({chart_name})", ""]
     for heading, body in _sections(s, text, lambda v: f"**{v}**", None, None):
