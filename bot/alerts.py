@@ -38,6 +38,7 @@ MEASURE_FACT = {
     "contract_terminated_seats_active": "allocated",
 }
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{6,}$")
+SLACK_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
 ANNOUNCING = ("new", "again", "worse", "reminder")
 
 
@@ -95,8 +96,11 @@ class Routing:
     def channel(self, finding: Finding) -> str:
         from_sheet = self.channels.get(finding.contract_id or "")
         if from_sheet:
-            return from_sheet
-        return self.config.channels.get(finding.client or "", self.config.default_channel)
+            return channel_name(from_sheet)
+        # People type client names and emails in any case; the sheet's and the config's
+        # spellings are matched the way headers are, so a route is not silently missed.
+        by_client = {_folded(k): v for k, v in self.config.channels.items()}
+        return channel_name(by_client.get(_folded(finding.client), self.config.default_channel))
 
     def mention(self, finding: Finding) -> str | None:
         owner = self.owners.get(finding.contract_id or "")
@@ -104,7 +108,24 @@ class Routing:
             return None
         if SLACK_USER_ID.match(owner):
             return owner
-        return self.config.owners.get(owner)
+        return {_folded(k): v for k, v in self.config.owners.items()}.get(_folded(owner))
+
+
+def channel_name(text: str) -> str:
+    """One spelling per channel, so it gets one digest: an id as given, else "#name".
+
+    Slack channel names are lower case; "renewals", "#renewals" and " #Renewals " are one
+    channel. (A name and the same channel's id still make two digests: telling them
+    apart would take a conversations.list call at planning time.)
+    """
+    text = text.strip()
+    if SLACK_CHANNEL_ID.match(text):
+        return text
+    return "#" + text.removeprefix("#").strip().lower()
+
+
+def _folded(text: str | None) -> str:
+    return (text or "").strip().casefold()
 
 
 def plan(

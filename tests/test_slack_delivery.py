@@ -511,3 +511,40 @@ def test_the_webhook_delivers_each_digest_once(tmp_path, slack_standin, slack_en
     assert "standinwebhooksecret" not in err
     body = json.loads(slack_standin.webhook_calls()[0].raw)
     assert body["blocks"][0]["type"] == "header"
+
+
+def test_one_channel_spelled_three_ways_gets_one_digest(
+    tmp_path, slack_standin, slack_env, capsys
+):
+    write(
+        tmp_path,
+        over("C-1", "Acme", channel="#renewals"),
+        over("C-2", "Globex", channel="renewals"),
+        over("C-3", "Initech", channel=" #Renewals "),
+    )
+
+    code, _, _ = run_check(capsys, config_file(tmp_path, slack_standin))
+
+    assert code == 0
+    [digest] = slack_standin.messages
+    assert digest.channel == "C0RENEWALS"
+    assert header(digest) == "seatbot: 3 new"
+
+
+def test_config_routes_and_owners_match_the_sheet_whatever_the_case(
+    tmp_path, slack_standin, slack_env, capsys
+):
+    write(tmp_path, over("C-1", "Globex Corporation", owner="Dana@Vendor.example"))
+    config = config_file(
+        tmp_path,
+        slack_standin,
+        channels={"globex corporation": "#managers"},
+        owners={"dana@vendor.example": "U07DANA01"},
+    )
+
+    code, _, _ = run_check(capsys, config)
+
+    assert code == 0
+    [digest] = slack_standin.messages
+    assert digest.channel == "C0MANAGERS"
+    assert sections(digest)[0].endswith("owner <@U07DANA01>")
