@@ -322,6 +322,7 @@ def parse(raw: dict[str, Any], base_dir: Path | None = None) -> Config:
     parts = {name: _section(name, raw.get(name, {})) for name in SECTIONS}
     config = Config(aliases=_aliases(raw.get("aliases", {})), **parts)
     _check_register(config.register)
+    _check_writeback(config)
     if base_dir is not None:
         _resolve_paths(config, base_dir)
     return config
@@ -337,6 +338,24 @@ def _check_register(register: RegisterConfig) -> None:
         raise ConfigError(
             'config key register.spreadsheet is missing: source "google_sheets" '
             "needs the sheet's key or URL"
+        )
+
+
+def _check_writeback(config: Config) -> None:
+    register_tabs = {config.tabs.contracts, config.tabs.seats}
+    for key in ("summary_tab", "log_tab"):
+        tab = getattr(config.writeback, key)
+        if tab in register_tabs:
+            raise ConfigError(
+                f"config key writeback.{key} = {tab!r} is not allowed: seatbot writes only "
+                "to its own tabs, never to the Contracts or Seats tab"
+            )
+    if config.writeback.summary_tab == config.writeback.log_tab:
+        raise ConfigError("config keys writeback.summary_tab and writeback.log_tab must differ")
+    if config.writeback.audit_to_slack == "channel" and not config.writeback.audit_channel:
+        raise ConfigError(
+            "config key writeback.audit_channel is missing: audit_to_slack = "
+            '"channel" needs the channel to post audit events to'
         )
 
 

@@ -11,7 +11,7 @@ import logging
 import os
 from dataclasses import dataclass
 
-from bot import alerts, notify, poll
+from bot import alerts, audit, notify, poll, writeback
 from bot.config import Config
 from bot.console import ConsoleDelivery
 from bot.slack import SlackDelivery, SlackTransport
@@ -26,6 +26,7 @@ class PollResult:
     report: poll.Report
     outcome: notify.Outcome
     dry_run: bool
+    written: object = None
 
 
 def open_delivery(config: Config, console_stream=None):
@@ -64,8 +65,10 @@ def run_poll(
         alerts.plan(store, report.findings, routing, reminder_hours=config.slack.reminder_hours)
         if dry_run:
             outcome = notify.deliver(store, delivery, context, dry_run=True)
+    written = None
     if not dry_run:
         outcome = notify.deliver(store, delivery, context)
+        written = _keep_the_sheet_informed(config, source, store, report, outcome, delivery)
         error = "; ".join(str(e) for e in outcome.errors) or None
         store.record_poll(
             "check",
@@ -78,7 +81,38 @@ def run_poll(
             sent=outcome.sent,
             seconds=report.seconds,
         )
-    return PollResult(report, outcome, dry_run)
+    return PollResult(report, outcome, dry_run, written)
+
+
+def _keep_the_sheet_informed(config, source, store, report, outcome, delivery):
+    """The audit trail, the log of alerts said, and the write-back of seatbot's tabs.
+
+    A failure here is logged and retried at the next poll; it never costs the poll its
+    alerts, which are already delivered and remembered.
+    """
+    said = [
+        (
+            "alert resolved" if n.pending == "resolved" else f"alert {n.pending}",
+            n.key,
+            n.finding["message"],
+        )
+        for digest in outcome.digests
+        for n in digest.notices
+        if not alerts.is_pending(store, n)
+    ]
+    audit.log_alerts(store, said)
+    events = audit.changes(store, report.contracts, report.seats)
+    audit.record(store, events, to_slack=config.writeback.audit_to_slack != "off")
+    if config.writeback.audit_to_slack != "off":
+        audit.deliver(store, delivery, config)
+
+    if not config.writeback.enabled:
+        return None
+    try:
+        return writeback.write_back(config, source, store, report)
+    except (RegisterError, OSError) as error:
+        log.warning("write-back failed, the next poll tries again: %s", error)
+        return writeback.Written([], skipped=str(error))
 
 
 def log_poll(result: PollResult) -> None:

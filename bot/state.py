@@ -77,6 +77,55 @@ MIGRATIONS = [
     );
     CREATE INDEX snapshots_as_of ON snapshots (as_of);
     """,
+    # 3: the audit trail. seat_rows and contract_rows hold the last poll's view of each
+    # row, so the next poll can say what changed; audit_events is what it said; writes
+    # remembers what seatbot last wrote to its own tabs, so an unchanged poll writes
+    # nothing.
+    """
+    CREATE TABLE seat_rows (
+        seat_id TEXT PRIMARY KEY,
+        contract_id TEXT,
+        status TEXT,
+        assigned_to TEXT,
+        email TEXT
+    );
+    CREATE TABLE contract_rows (
+        contract_id TEXT PRIMARY KEY,
+        client TEXT,
+        seats TEXT,
+        end_date TEXT,
+        status TEXT
+    );
+    CREATE TABLE audit_events (
+        id INTEGER PRIMARY KEY,
+        seen_at TEXT NOT NULL,
+        tab TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        event TEXT NOT NULL,
+        field TEXT,
+        before TEXT,
+        after TEXT,
+        client TEXT,
+        contract_id TEXT,
+        slack_pending INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE log_lines (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        what TEXT NOT NULL,
+        subject TEXT,
+        field TEXT,
+        before TEXT,
+        after TEXT,
+        detail TEXT
+    );
+    CREATE TABLE writes (
+        target TEXT PRIMARY KEY,
+        digest TEXT NOT NULL,
+        rows INTEGER NOT NULL,
+        written_at TEXT NOT NULL
+    );
+    """,
 ]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import logging
 import zipfile
 from pathlib import Path
@@ -18,6 +20,9 @@ class WorkbookSource:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        # A hash of the bytes last parsed: write-back into the register compares it with
+        # the file on disk and stays away when someone saved the file since.
+        self.fingerprint: str | None = None
 
     def read(self, tabs: list[str]) -> dict[str, RawTab]:
         if not self.path.exists():
@@ -28,7 +33,8 @@ class WorkbookSource:
         try:
             # read_only streams rows instead of building every cell object; data_only
             # gives the value a formula last computed, which is what the team sees.
-            workbook = load_workbook(self.path, read_only=True, data_only=True)
+            data = self.path.read_bytes()
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except (zipfile.BadZipFile, KeyError, OSError) as error:
             # A workbook half-written by Excel or a sync client reads as a broken zip;
             # the next poll usually finds it whole.
@@ -38,9 +44,11 @@ class WorkbookSource:
                 retryable=True,
             ) from error
         try:
-            return {tab: self._read_tab(workbook, tab) for tab in tabs}
+            tabs_read = {tab: self._read_tab(workbook, tab) for tab in tabs}
         finally:
             workbook.close()
+        self.fingerprint = fingerprint(data)
+        return tabs_read
 
     def _read_tab(self, workbook, tab: str) -> RawTab:
         if tab not in workbook.sheetnames:
@@ -49,3 +57,7 @@ class WorkbookSource:
         grid = [list(row) for row in sheet.iter_rows(values_only=True)]
         log.debug("read %d rows from %s!%s", len(grid), self.path.name, tab)
         return RawTab(name=tab, grid=grid)
+
+
+def fingerprint(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
