@@ -38,7 +38,7 @@ def validate(table: Table, raw: pd.DataFrame, schema: ModuleType) -> Table:
 
     invalid_rows = {f.row for f in table.findings if f.kind == "invalid_value"}
     key = KEYS[table.role]
-    duplicates = _duplicates(table, key)
+    duplicates = _duplicates(table, key, invalid_rows)
     table.findings.extend(duplicates)
 
     frame = table.frame
@@ -75,7 +75,7 @@ def _schema_failures(frame: pd.DataFrame, schema: ModuleType) -> dict[str, pd.Se
     }
 
 
-def _duplicates(table: Table, key: str) -> list[Finding]:
+def _duplicates(table: Table, key: str, invalid_rows: set[int]) -> list[Finding]:
     ids = table.frame[key]
     repeated = ids.notna() & ids.duplicated(keep="first")
     if not repeated.any():
@@ -100,13 +100,25 @@ def _duplicates(table: Table, key: str) -> list[Finding]:
                 column=column.header,
                 cell=cell,
                 value=value,
-                message=(
-                    f"{noun.capitalize()} {value} on {table.tab}!{cell} repeats row {first}; "
-                    f"only row {first} is used, so give this row its own {noun} or delete it."
-                ),
+                message=_repeat_message(noun, value, f"{table.tab}!{cell}", first, invalid_rows),
             )
         )
     return findings
+
+
+def _repeat_message(noun: str, value: str, where: str, first: int, invalid_rows) -> str:
+    if first in invalid_rows:
+        # The first row is left out for a bad cell, so neither row is used: guessing
+        # that this one is the real record could hide the wrong contract's seats.
+        return (
+            f"{noun.capitalize()} {value} on {where} repeats row {first}, which has an "
+            f"invalid cell; neither row is used until row {first} is corrected and this "
+            f"row gets its own {noun} or is deleted."
+        )
+    return (
+        f"{noun.capitalize()} {value} on {where} repeats row {first}; "
+        f"only row {first} is used, so give this row its own {noun} or delete it."
+    )
 
 
 def _text_or_none(value: object) -> str | None:

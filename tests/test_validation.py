@@ -540,3 +540,18 @@ def test_snipe_it_us_dates_under_day_first_order_are_rejected_or_read_day_first(
         dt.datetime(1998, 5, 2),
         dt.datetime(2016, 2, 6),
     ]
+
+
+def test_a_repeat_of_an_invalid_row_uses_neither_row_and_says_so(tmp_path):
+    # Guards a fixed bug: the message said "only row 2 is used" of a row left out.
+    report = check_rows(
+        tmp_path, [contract(seats="twenty"), contract(seats=2)], seats_on("C-1", 5)
+    )
+
+    assert kinds(report) == [("duplicate_key", "C-1"), ("invalid_value", "C-1")]
+    assert of_kind(report, "duplicate_key")[0].message == (
+        "Contract id C-1 on Contracts!A3 repeats row 2, which has an invalid cell; neither "
+        "row is used until row 2 is corrected and this row gets its own contract id or is "
+        "deleted."
+    )
+    assert report.totals.empty
