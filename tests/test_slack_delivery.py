@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 from registers import contract, raw_config, seat, seats_on, write_config, write_register
 from slack_fixtures import TEST_BACKOFF
-from slack_standin import MAX_BLOCKS, MAX_SECTION_TEXT, SlackStandIn, _Handler
+from slack_standin import MAX_BLOCKS, MAX_SECTION_TEXT, Fault, SlackStandIn, _Handler
 
 from bot import cli, job
 from bot.config import parse
@@ -425,6 +425,47 @@ def test_a_digest_of_300_alerts_fits_slacks_limits_with_the_rest_in_its_thread(
     assert len(said) == 300
     for n in range(1, 301):
         assert sum(f"Seat S-{n:03d} expired" in s for s in said) == 1
+
+
+class OutageMidDigest(SlackStandIn):
+    """Takes the first ``ok_posts`` messages, then answers 500 until ``failing`` is off."""
+
+    def __init__(self, ok_posts: int) -> None:
+        super().__init__()
+        self.ok_posts = ok_posts
+        self.failing = True
+        self.posts = 0
+
+    def _take_fault(self, path: str) -> Fault | None:
+        if path == "/api/chat.postMessage":
+            with self._lock:
+                self.posts += 1
+                if self.failing and self.posts > self.ok_posts:
+                    return Fault(500, times=None)
+        return super()._take_fault(path)
+
+
+def test_an_outage_in_the_middle_of_a_long_digest_sends_the_rest_next_poll_unrepeated(
+    tmp_path,
+):
+    expired = [seat(f"S-{n:03d}", "C-1", expires_on=D(2026, 11, 1)) for n in range(1, 301)]
+    write_register(tmp_path / "register.xlsx", [contract("C-1", seats=400)], expired)
+
+    with OutageMidDigest(ok_posts=2) as standin:
+        poll(tmp_path, standin)
+        during = len(standin.messages)
+        standin.failing = False
+        poll(tmp_path, standin)
+        poll(tmp_path, standin)
+
+    assert during == 2  # the first message and its first thread reply
+    said = [s for m in standin.messages for s in sections(m)]
+    assert len(said) == 300
+    for n in range(1, 301):
+        assert sum(f"Seat S-{n:03d} expired" in s for s in said) == 1
+    rest = standin.messages[during]
+    assert rest.thread_ts is None
+    assert header(rest) == f"seatbot: {300 - len(sections(standin.messages[0])) - 50} new"
 
 
 def test_a_sheet_cell_holding_a_channel_ping_reaches_slack_only_as_text(
