@@ -82,7 +82,7 @@ def seat(seat_id: str = "S-1", contract_id: str = "C-1", **fields: Any) -> dict[
         "contract_id": contract_id,
         "client": "Acme",
         "assigned_to": f"User {seat_id}",
-        "email": f"{seat_id.lower()}@acme.example",
+        "email": f"{str(seat_id).lower()}@acme.example",
         "status": "active",
     }
     row.update(fields)
@@ -154,11 +154,14 @@ def write_register(
     """Write a two-tab register to ``path``.
 
     Headers default to CONTRACT_HEADERS / SEAT_HEADERS; a partial mapping overrides
-    only the fields it names. Columns are the fields the rows use, unless given.
+    only the fields it names. Columns are the fields the rows use, unless given; a tab
+    without rows still gets its required headers.
     """
     contract_headers = {**CONTRACT_HEADERS, **(contract_headers or {})}
     seat_headers = {**SEAT_HEADERS, **(seat_headers or {})}
-    seats = list(seats)
+    contracts, seats = list(contracts), list(seats)
+    if contract_fields is None and not any(contracts):
+        contract_fields = ["contract_id", "client", "seats", "start_date", "end_date"]
     if seat_fields is None and not any(seats):
         seat_fields = ["seat_id", "contract_id", "status"]
     workbook = Workbook()

@@ -235,3 +235,37 @@ def test_tab_names_come_from_config(tmp_path):
 
     [finding] = report.findings
     assert (finding.kind, finding.tab) == ("renewal_due", "Agreements")
+
+
+def test_an_empty_tab_reports_each_required_column_with_no_headers_found(tmp_path):
+    path = write_workbook(tmp_path / "r.xlsx", {"Contracts": [["Contract ID"]], "Seats": []})
+
+    report = check(path)
+
+    assert kinds(report) == [
+        ("missing_column", "Contracts.client"),
+        ("missing_column", "Contracts.end_date"),
+        ("missing_column", "Contracts.seats"),
+        ("missing_column", "Contracts.start_date"),
+        ("missing_column", "Seats.contract_id"),
+        ("missing_column", "Seats.seat_id"),
+        ("missing_column", "Seats.status"),
+    ]
+    [seat_id] = [f for f in report.findings if f.subject == "Seats.seat_id"]
+    assert seat_id.message == (
+        "The Seats tab has no seat_id column (headers found: none); add it, "
+        "or map its header under [aliases.seats] in the config."
+    )
+
+
+def test_ids_typed_as_numbers_match_the_same_ids_typed_as_text(tmp_path):
+    path = write_register(
+        tmp_path / "r.xlsx",
+        [contract(1001, seats=1)],
+        [seat(7, 1001.0), seat("8", "1001")],
+    )
+
+    report = check(path)
+
+    assert kinds(report) == [("over_provisioned", "1001")]
+    assert report.seats.frame["seat_id"].tolist() == ["7", "8"]
