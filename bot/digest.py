@@ -83,7 +83,7 @@ def _section_text(notice: Notice) -> str:
     who = " · ".join(f"*{name}*" for name in names[:1]) + "".join(f" · {n}" for n in names[1:])
     if notice.pending == "resolved":
         subject = escape(str(finding["subject"]))
-        return (
+        return _fit(
             f":white_check_mark: *Resolved: {title}* · {who or subject} — {subject} is no "
             "longer reported."
         )
@@ -95,12 +95,24 @@ def _section_text(notice: Notice) -> str:
         footer.append(escape(f"{finding['tab']}!{finding['cell']}"))
     if notice.mention:
         footer.append(f"owner <@{notice.mention}>")
-    if footer:
-        lines.append(" · ".join(footer))
-    text = "\n".join(lines)
-    if len(text) > MAX_SECTION_TEXT:
-        text = text[: MAX_SECTION_TEXT - 1] + "…"
-    return text
+    return _fit("\n".join(lines), " · ".join(footer))
+
+
+def _fit(text: str, footer: str = "") -> str:
+    """One section's text within Slack's limit, cutting the sheet's text, not the footer.
+
+    Each notice must stay one section: delivery maps sections back to notices, and the
+    footer says where the problem is and whom it concerns.
+    """
+    tail = f"\n{footer}" if footer else ""
+    room = MAX_SECTION_TEXT - len(tail)
+    if len(text) > room:
+        text = text[: room - 1]
+        entity = text.rfind("&")
+        if entity >= len(text) - 5 and ";" not in text[entity:]:
+            text = text[:entity]  # no half an &amp; left behind
+        text += "…"
+    return (text + tail)[:MAX_SECTION_TEXT]
 
 
 def _plain_line(notice: Notice) -> str:

@@ -589,3 +589,40 @@ def test_config_routes_and_owners_match_the_sheet_whatever_the_case(
     [digest] = slack_standin.messages
     assert digest.channel == "C0MANAGERS"
     assert sections(digest)[0].endswith("owner <@U07DANA01>")
+
+
+def test_an_overlong_cell_is_cut_to_fit_and_the_owner_is_still_mentioned(
+    tmp_path, slack_standin, slack_env, capsys
+):
+    client = "R&D " * 400  # 1,600 characters that escaping makes 3,200
+    write(tmp_path, over("C-1", client.strip(), owner="U0ACME001"))
+
+    code, _, _ = run_check(capsys, config_file(tmp_path, slack_standin))
+
+    assert code == 0
+    [message] = slack_standin.messages
+    [section] = sections(message)
+    assert len(section) <= MAX_SECTION_TEXT
+    assert section.startswith(":red_circle: *Over-provisioned* · *R&amp;D R&amp;D")
+    assert section.endswith("Contracts!D2 · owner <@U0ACME001>")
+
+
+def test_an_overlong_client_still_gets_exactly_one_resolved_note(
+    tmp_path, slack_standin, slack_env, capsys
+):
+    client = ("<R&D> " * 700).strip()  # escaped, far beyond one section
+    config = config_file(tmp_path, slack_standin)
+    row = contract("C-1", client=client, seats=10)
+    write_register(tmp_path / "register.xlsx", [row], seats_on("C-1", 12, client=client))
+    run_check(capsys, config)
+
+    write_register(tmp_path / "register.xlsx", [row], seats_on("C-1", 5, client=client))
+    code, _, err = run_check(capsys, config)
+    again, _, _ = run_check(capsys, config)
+
+    assert (code, again) == (0, 0), err
+    first, note = slack_standin.messages
+    [section] = sections(note)
+    assert header(note) == "seatbot: 1 resolved"
+    assert section.startswith(":white_check_mark: *Resolved: Over-provisioned* · *&lt;R&amp;D")
+    assert len(section) <= MAX_SECTION_TEXT
