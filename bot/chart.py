@@ -17,6 +17,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 import pandas as pd  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 if TYPE_CHECKING:
     from bot.summary import Summary
@@ -34,15 +35,18 @@ LABEL_WIDTH = 28
 
 def render(summary: Summary, top: int = 10) -> bytes:
     """The chart as PNG bytes."""
+    # One panel above the other: each gets the full width, so client names and the
+    # calendar's contract labels have room.
+    clients = top_clients(summary.by_client, top)
     figure, (clients_ax, calendar_ax) = plt.subplots(
-        1, 2, figsize=(14, 6.5), gridspec_kw={"width_ratios": [1.1, 1]}
+        2, 1, figsize=(13, 5 + 0.32 * len(clients)), gridspec_kw={"height_ratios": [1.25, 1]}
     )
     try:
-        _draw_clients(clients_ax, top_clients(summary.by_client, top))
+        _draw_clients(clients_ax, clients)
         _draw_calendar(calendar_ax, calendar_weeks(summary.renewals, summary.as_of))
         figure.suptitle(
             f"Seats and renewals, as of {summary.as_of:%-d %B %Y}",
-            fontsize=15,
+            fontsize=16,
             fontweight="bold",
         )
         figure.tight_layout(rect=(0, 0, 1, 0.95))
@@ -92,9 +96,10 @@ def calendar_weeks(renewals: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
 
 
 def _contract_label(ids: pd.Series) -> str:
-    ids = sorted(map(str, ids))
-    shown = ", ".join(ids[:2])
-    return shown + (f" +{len(ids) - 2}" if len(ids) > 2 else "")
+    """The contract's id when a week has one, else how many: a bar's width holds no more."""
+    if len(ids) == 1:
+        return _short(str(ids.iloc[0]), 14)
+    return f"{len(ids)} contracts"
 
 
 def _share(allocated: int, purchased: int) -> str:
@@ -105,8 +110,8 @@ def _share(allocated: int, purchased: int) -> str:
     return f"{share:.1%}" if 0 < share < 0.01 else f"{share:.0%}"
 
 
-def _short(text: str) -> str:
-    return text if len(text) <= LABEL_WIDTH else text[: LABEL_WIDTH - 1] + "…"
+def _short(text: str, width: int = LABEL_WIDTH) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _draw_clients(ax, clients: pd.DataFrame) -> None:
@@ -117,56 +122,70 @@ def _draw_clients(ax, clients: pd.DataFrame) -> None:
 
     # Largest at the top: barh draws from the bottom up.
     clients = clients.iloc[::-1].reset_index(drop=True)
-    positions = range(len(clients))
-    ax.barh(positions, clients["purchased"], height=0.8, color=PURCHASED, label="Purchased")
+    named = ~clients["client"].str.startswith(OTHER)
+    scale = clients[named] if named.any() else clients
+    widest = max(int(scale["purchased"].max()), int(scale["allocated"].max()), 1)
+    # "Other" can dwarf every named client; its bars are cut at the axis rather than
+    # squeezing the others to slivers, and its label says so.
+    limit = widest * 1.35
+    cap = widest * 1.1
+    # A cut row is drawn at a smaller scale, whole: its allocated bar keeps its share.
+    shrink = (cap / clients[["purchased", "allocated"]].max(axis=1)).clip(upper=1.0)
+    drawn = clients[["purchased", "allocated"]].mul(shrink, axis=0)
+    positions = list(range(len(clients)))
     over = clients["allocated"] > clients["purchased"]
-    colours = [OVER if o else ALLOCATED for o in over]
-    ax.barh(positions, clients["allocated"], height=0.45, color=colours, label="Allocated")
-    ax.set_yticks(list(positions), [_short(c) for c in clients["client"]], fontsize=10)
+    ax.barh(positions, drawn["purchased"], height=0.8, color=PURCHASED)
+    ax.barh(
+        positions,
+        drawn["allocated"],
+        height=0.45,
+        color=[OVER if o else ALLOCATED for o in over],
+    )
+    ax.set_yticks(positions, [_short(c) for c in clients["client"]], fontsize=10)
+    ax.set_xlim(0, limit)
 
-    widest = max(int(clients["purchased"].max()), int(clients["allocated"].max()), 1)
-    ax.set_xlim(0, widest * 1.32)
     for y, row in enumerate(clients.itertuples(index=False)):
-        used = _share(row.allocated, row.purchased)
-        x = max(row.purchased, row.allocated) + widest * 0.01
-        ax.text(
-            x,
-            y,
-            f"{row.allocated:,} / {row.purchased:,} ({used})",
-            va="center",
-            fontsize=9,
-            color=OVER if row.allocated > row.purchased else "#333333",
-        )
+        label = f"{row.allocated:,} / {row.purchased:,} ({_share(row.allocated, row.purchased)})"
+        if shrink[y] < 1:
+            label += ", bar not to scale"
+        x = max(drawn["purchased"][y], drawn["allocated"][y]) + widest * 0.01
+        colour = OVER if row.allocated > row.purchased else "#333333"
+        ax.text(x, y, label, va="center", fontsize=9, color=colour)
     ax.set_xlabel("seats")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.grid(axis="x", alpha=0.3)
     ax.set_axisbelow(True)
     handles = [
         Patch(color=PURCHASED, label="purchased"),
         Patch(color=ALLOCATED, label="allocated"),
-        Patch(color=OVER, label="allocated, over what was bought"),
+        Patch(color=OVER, label="allocated beyond purchased"),
     ]
-    ax.legend(handles=handles, loc="lower right", fontsize=9, frameon=False)
+    _legend(ax, handles)
     _plain(ax)
 
 
 def _draw_calendar(ax, weeks: pd.DataFrame) -> None:
-    ax.set_title("Seats renewing in the next 90 days, by week", fontsize=12, loc="left")
+    ax.set_title("Seats up for renewal in the next 90 days, by week", fontsize=12, loc="left")
     labels = [f"{start:%-d %b}" for start in weeks["start"]]
-    positions = range(len(weeks))
+    positions = list(range(len(weeks)))
     bottom = pd.Series(0, index=weeks.index)
+    handles = []
     parts = [
         ("to_renew", TO_RENEW, "to renew"),
         ("auto_renew", AUTO_RENEW, "renews itself"),
         ("at_risk", AT_RISK, "at risk (low use)"),
     ]
     for column, colour, label in parts:
-        ax.bar(positions, weeks[column], bottom=bottom, color=colour, width=0.7, label=label)
+        ax.bar(positions, weeks[column], bottom=bottom, color=colour, width=0.7)
+        handles.append(Patch(color=colour, label=label))
         bottom = bottom + weeks[column]
-    ax.set_xticks(list(positions), labels, rotation=45, ha="right", fontsize=9)
+    ax.set_xticks(positions, labels, fontsize=9)
     ax.set_xlabel("week starting")
-    ax.set_ylabel("seats up for renewal")
+    ax.set_ylabel("seats")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.grid(axis="y", alpha=0.3)
     ax.set_axisbelow(True)
+    _legend(ax, handles)
     _plain(ax)
 
     if not bottom.any():
@@ -175,7 +194,7 @@ def _draw_calendar(ax, weeks: pd.DataFrame) -> None:
         _empty(ax, "No renewals in the next 90 days")
         return
     top = float(bottom.max())
-    ax.set_ylim(0, top * 1.25)
+    ax.set_ylim(0, top * 1.3)
     for x, (total, contracts) in enumerate(zip(bottom, weeks["contracts"], strict=True)):
         if total:
             ax.text(
@@ -184,9 +203,20 @@ def _draw_calendar(ax, weeks: pd.DataFrame) -> None:
                 f"{int(total):,}\n{contracts}",
                 ha="center",
                 va="bottom",
-                fontsize=8,
+                fontsize=7.5,
             )
-    ax.legend(loc="upper right", fontsize=9, frameon=False)
+
+
+def _legend(ax, handles) -> None:
+    """Above the panel on the right, level with its title: it never covers a bar."""
+    ax.legend(
+        handles=handles,
+        loc="lower right",
+        bbox_to_anchor=(1.0, 1.0),
+        ncol=len(handles),
+        fontsize=9,
+        frameon=False,
+    )
 
 
 def _empty(ax, text: str) -> None:

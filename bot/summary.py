@@ -124,14 +124,10 @@ class Summary:
 
 def compute(report: poll.Report, config: Config) -> Summary:
     """The summary's numbers for ``report`` (week-over-week changes are added later)."""
-    totals = report.totals
-    live_mask = (
-        totals["in_force"].fillna(False).astype(bool) & totals["status"].ne("pending")
-        if len(totals)
-        else pd.Series(dtype=bool)
-    )
-    live = totals[live_mask.to_numpy()] if len(totals) else totals
-    pending = totals[totals["status"].eq("pending").fillna(False).to_numpy()]
+    totals = report.totals if len(report.totals) else _no_totals()
+    in_force = totals["in_force"].fillna(False).astype(bool)
+    live = totals[in_force & totals["status"].ne("pending").fillna(True)]
+    pending = totals[totals["status"].eq("pending").fillna(False)]
 
     purchased = int(live["purchased"].sum())
     allocated = int(live["allocated"].sum())
@@ -157,6 +153,23 @@ def compute(report: poll.Report, config: Config) -> Summary:
         data_quality=_data_quality(report),
         seat_states=_seat_states(report),
     )
+
+
+def _no_totals() -> pd.DataFrame:
+    """Typed empty totals, for a register whose Contracts tab could not be used."""
+    columns = {
+        "contract_id": "object",
+        "client": "object",
+        "status": "object",
+        "end_date": "datetime64[ns]",
+        "auto_renew": "bool",
+        "price_per_seat": "float64",
+        "in_force": "bool",
+        "ended": "bool",
+        "terminated": "bool",
+        **dict.fromkeys(("purchased", "allocated", "free", "excess", "days_left"), "int64"),
+    }
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})
 
 
 def _ratio(part: float, whole: float) -> float | None:
@@ -233,8 +246,6 @@ def _true_ups(live: pd.DataFrame) -> pd.DataFrame:
 
 def _out_of_contract(totals: pd.DataFrame) -> pd.DataFrame:
     """Contracts that ended (and do not renew themselves) or were terminated, seats live."""
-    if not len(totals):
-        return pd.DataFrame(columns=["contract_id", "client", "reason", "end_date", "allocated"])
     terminated = totals["terminated"].fillna(False).astype(bool)
     ended = totals["ended"].fillna(False).astype(bool)
     gone = totals[(terminated | ended) & (totals["allocated"] > 0)]

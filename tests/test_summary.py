@@ -296,6 +296,29 @@ def test_a_register_with_nothing_in_force_still_draws_a_chart(tmp_path):
     assert "utilisation **n/a**" in summary.render_markdown(s)
 
 
+def test_a_contracts_tab_without_its_seat_counts_gives_an_empty_summary_that_says_why(
+    tmp_path,
+):
+    path = write_register(
+        tmp_path / "r.xlsx",
+        [contract()],
+        [seat()],
+        contract_fields=["contract_id", "client", "start_date", "end_date"],
+    )
+
+    s = summary_of(path)
+
+    assert (s.contracts, s.purchased, s.renewals.empty, s.out_of_contract.empty) == (
+        0,
+        0,
+        True,
+        True,
+    )
+    assert s.data_quality == {"Contracts": {"missing_column": 1}}
+    assert "Contracts: 1 problem (1 missing column)" in summary.render_markdown(s)
+    assert decoded(chart.render(s)).shape[1] >= 1200
+
+
 # --- week over week ---------------------------------------------------------------------
 
 WEEK_1 = "2026-11-26T09:00:00+00:00"
