@@ -253,9 +253,7 @@ def run_serve(config, args) -> int:
             config.schedule.summary_time,
             config.schedule.timezone,
         )
-        poll_guard()
-        if _summary_missed(config, store) and not stop.requested:
-            summary_guard()
+        poll_guard()  # at start, then on schedule; it also catches up a missed summary
         serve.loop(scheduler, stop)
         log.info("stopped cleanly")
         return EXIT_OK
@@ -268,13 +266,35 @@ def _poll(config, source, store, delivery) -> None:
 
     result = job.run_poll(config, source, store, delivery, today(config))
     job.log_poll(result)
+    if _summary_missed(config, store):
+        log.info("the weekly summary was missed or failed; sending it now")
+        _send_summary(config, source, store, delivery, today(config))
 
 
 def _summary(config, source, store, delivery) -> None:
+    """The weekly job: send the summary unless this week's was already sent."""
+    from bot import serve
+
+    due = serve.last_summary_time(config.schedule, dt.datetime.now(dt.UTC))
+    last = store.last_poll("summary")
+    if last is not None and dt.datetime.fromisoformat(last["finished_at"]) >= due:
+        log.info("weekly summary already sent at %s; not sending it twice", last["finished_at"])
+        return
+    _send_summary(config, source, store, delivery, today(config))
+
+
+def _send_summary(config, source, store, delivery, as_of: dt.date) -> None:
     from bot import summary
 
-    summary.run_summary(config, source, store, delivery, today(config))
-    store.record_poll("summary", _now(), ok=True)
+    started = _now()
+    result = summary.run_summary(config, source, store, delivery, as_of)
+    if result.unreachable:
+        store.record_poll(
+            "summary", started, ok=False, error="; ".join(str(e) for e in result.errors)
+        )
+        # Raised so the schedule's guard logs it and backs off; the poll retries it.
+        raise result.errors[0]
+    store.record_poll("summary", started, ok=True)
 
 
 def _now() -> str:
@@ -284,14 +304,18 @@ def _now() -> str:
 
 
 def _summary_missed(config, store) -> bool:
-    """True when the weekly summary was due while seatbot was down and was not sent."""
+    """True when the weekly summary fell due while seatbot was down, or failed, and has
+    not been sent since. A first start is not a missed week."""
     from bot import serve
 
     due = serve.last_summary_time(config.schedule, dt.datetime.now(dt.UTC))
-    last = store.last_poll("summary")
-    if last is None:
-        return False  # a first start is not a missed week
-    return dt.datetime.fromisoformat(last["finished_at"]) < due
+    last_sent = store.db.execute(
+        "SELECT MAX(finished_at) FROM polls WHERE kind = 'summary' AND ok = 1"
+    ).fetchone()[0]
+    tried = store.last_poll("summary")
+    if tried is None:
+        return False
+    return last_sent is None or dt.datetime.fromisoformat(last_sent) < due
 
 
 def _serve_once(config, source, store, delivery) -> int:
@@ -313,12 +337,20 @@ def run_summary(config, args) -> int:
     delivery = job.open_delivery(config)
     store = Store(config.state.path, read_only=args.dry_run)
     try:
-        summary.run_summary(config, source, store, delivery, as_of, dry_run=args.dry_run)
+        started = _now()
+        result = summary.run_summary(config, source, store, delivery, as_of, dry_run=args.dry_run)
         if not args.dry_run:
-            store.record_poll("summary", _now(), ok=True)
+            store.record_poll(
+                "summary",
+                started,
+                ok=not result.unreachable,
+                error="; ".join(str(e) for e in result.errors) or None,
+            )
     finally:
         store.close()
-    return EXIT_OK
+    for error in result.errors:
+        print(f"seatbot: {error}", file=sys.stderr)
+    return EXIT_UNREACHABLE if result.unreachable else EXIT_OK
 
 
 def run_status(config, args) -> int:

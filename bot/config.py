@@ -78,6 +78,7 @@ class SummaryConfig:
     output_dir: Path = Path("out")
     at_risk_utilisation: float = 0.6
     top_clients: int = 10
+    channel: str | None = None
 
 
 @dataclass
@@ -252,6 +253,7 @@ SECTIONS: dict[str, tuple[type, dict[str, Any]]] = {
             "output_dir": _path,
             "at_risk_utilisation": _number(0, 1),
             "top_clients": _number(1, 50, integer=True),
+            "channel": _optional(_text),
         },
     ),
     "writeback": (

@@ -119,19 +119,23 @@ def log_poll(result: PollResult) -> None:
     """The one line a person reads per poll."""
     report, outcome = result.report, result.outcome
     counts = ", ".join(f"{report.count(s)} {s}" for s in ("critical", "warning", "info"))
+    failed = "; delivery failed, alerts wait for the next poll" if outcome.unreachable else ""
     log.info(
-        "polled %s: %d contracts, %d seat rows, %d findings (%s), %d alerts sent in "
-        "%d messages%s in %.2f s",
+        "polled %s: %s, %s, %s (%s), %s sent in %s%s in %.2f s",
         report.register,
-        len(report.totals),
-        report.seats.rows_read,
-        len(report.findings),
+        _count(len(report.totals), "contract"),
+        _count(report.seats.rows_read, "seat row"),
+        _count(len(report.findings), "finding"),
         counts,
-        outcome.sent,
-        outcome.messages,
-        "; delivery failed, alerts wait for the next poll" if outcome.unreachable else "",
+        _count(outcome.sent, "alert"),
+        _count(outcome.messages, "message"),
+        failed,
         report.seconds,
     )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
 def status_reporter(config: Config, delivery):

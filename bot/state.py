@@ -138,23 +138,37 @@ class Store:
 
     def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
         self.path = Path(path) if path != ":memory:" else path
-        if read_only and self.path != ":memory:" and not Path(self.path).exists():
-            # A dry run must leave no file behind; an empty memory store answers the same.
-            self.path = ":memory:"
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: transactions are begun and ended by this class only.
-        self.db = sqlite3.connect(str(self.path), isolation_level=None, timeout=30)
+        if read_only:
+            # A dry run works on a copy in memory: the file is neither created, nor
+            # migrated, nor changed, whatever the run does.
+            self.db = self._copy_in_memory()
+        else:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            # isolation_level=None: transactions are begun and ended by this class only.
+            self.db = sqlite3.connect(str(self.path), isolation_level=None, timeout=30)
+            if self.path != ":memory:":
+                self.db.execute("PRAGMA journal_mode = WAL")
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA foreign_keys = ON")
-        if self.path != ":memory:":
-            self.db.execute("PRAGMA journal_mode = WAL")
         self._migrate()
+
+    def _copy_in_memory(self) -> sqlite3.Connection:
+        memory = sqlite3.connect(":memory:", isolation_level=None)
+        if self.path != ":memory:" and Path(self.path).exists():
+            source = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
+            try:
+                source.backup(memory)
+            finally:
+                source.close()
+        return memory
 
     def _migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version > len(MIGRATIONS):
-            raise RuntimeError(
+            from bot.config import ConfigError
+
+            raise ConfigError(
                 f"state file {self.path} was written by a newer seatbot (schema "
                 f"{version}, this one knows {len(MIGRATIONS)}); upgrade seatbot"
             )

@@ -18,6 +18,7 @@ from slack_fixtures import TEST_BACKOFF
 from slack_standin import SlackStandIn
 
 from bot import alerts, job, notify
+from bot.config import ConfigError
 from bot.slack import SlackDelivery, SlackTransport
 from bot.state import MIGRATIONS, Store
 from bot.workbook import WorkbookSource
@@ -364,5 +365,5 @@ def test_a_state_file_from_a_newer_seatbot_is_refused_with_what_to_do(tmp_path):
     with sqlite3.connect(path) as db:
         db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
 
-    with pytest.raises(RuntimeError, match="written by a newer seatbot .* upgrade seatbot"):
+    with pytest.raises(ConfigError, match="written by a newer seatbot .* upgrade seatbot"):
         Store(path)
