@@ -9,7 +9,10 @@ loop over its rows.
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import operator
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -230,19 +233,35 @@ def _filled(cells: list) -> int:
 
 def _kinds(raw: pd.Series) -> pd.Series:
     """Each cell's Python type name, so a column of mixed cells can be split by mask."""
-    return raw.map(lambda value: type(value).__name__)
+    # type() runs in C across the column and a column holds only a few types, so each
+    # name is looked up once per type; as categories, the masks compare small codes.
+    types = list(map(type, raw.to_numpy(dtype=object)))
+    names = {kind: kind.__name__ for kind in dict.fromkeys(types)}
+    categories = list(dict.fromkeys(names.values()))
+    code_of = {kind: categories.index(name) for kind, name in names.items()}
+    codes = np.fromiter(map(code_of.__getitem__, types), dtype=np.int16, count=len(types))
+    kinds = pd.Categorical.from_codes(codes, categories=categories)
+    return pd.Series(kinds, index=raw.index)
 
 
 def _blank(raw: pd.Series, kinds: pd.Series) -> pd.Series:
-    blank = raw.isna()
-    text = kinds.eq("str")
+    blank = raw.isna().to_numpy(copy=True)
+    text = kinds.eq("str").to_numpy()
     if text.any():
-        blank |= text & raw.where(text, "x").astype(str).str.strip().eq("")
-    return blank
+        stripped = map(str.strip, raw.to_numpy(dtype=object)[text])
+        blank[text] |= np.fromiter(map(operator.not_, stripped), dtype=bool, count=text.sum())
+    return pd.Series(blank, index=raw.index)
 
 
 def _strings(raw: pd.Series, mask: pd.Series) -> pd.Series:
-    return raw[mask].astype(str).str.strip()
+    chosen = np.asarray(mask, dtype=bool)
+    return pd.Series(_stripped(raw, chosen), index=raw.index[chosen], dtype=str)
+
+
+def _stripped(raw: pd.Series, chosen: np.ndarray) -> np.ndarray:
+    # str.strip mapped in C; pandas' .str.strip calls a Python lambda per cell.
+    cells = map(str.strip, map(str, raw.to_numpy(dtype=object)[chosen]))
+    return np.fromiter(cells, dtype=object, count=int(chosen.sum()))
 
 
 def _numeric_mask(kinds: pd.Series) -> pd.Series:
@@ -254,21 +273,22 @@ def _date_mask(kinds: pd.Series) -> pd.Series:
 
 
 def parse_text(raw: pd.Series, kinds: pd.Series, blank: pd.Series):
-    values = pd.Series(pd.NA, index=raw.index, dtype="string")
-    text = kinds.eq("str") & ~blank
-    values[text] = _strings(raw, text)
-    numbers = _numeric_mask(kinds) & ~blank
+    cells = np.full(len(raw), pd.NA, dtype=object)
+    text = (kinds.eq("str") & ~blank).to_numpy()
+    if text.any():
+        cells[text] = _stripped(raw, text)
+    numbers = (_numeric_mask(kinds) & ~blank).to_numpy()
     if numbers.any():
         # A key typed as 1001 arrives as 1001.0 from some sources; it is still "1001".
         as_float = pd.to_numeric(raw[numbers], errors="coerce")
         whole = as_float.eq(np.floor(as_float))
         rendered = as_float.astype(str)
         rendered[whole] = as_float[whole].astype("int64").astype(str)
-        values[numbers] = rendered
-    other = ~(text | numbers | blank)
+        cells[numbers] = rendered.to_numpy(dtype=object)
+    other = ~(text | numbers | blank.to_numpy())
     if other.any():
-        values[other] = raw[other].astype(str)
-    return values, None
+        cells[other] = raw[other].astype(str).to_numpy(dtype=object)
+    return pd.Series(pd.array(cells, dtype="string"), index=raw.index), None
 
 
 def parse_count(raw: pd.Series, kinds: pd.Series, blank: pd.Series):
@@ -418,18 +438,37 @@ def parsers(date_order: str) -> dict:
 # --- the tab --------------------------------------------------------------------------
 
 
+@contextmanager
+def _collector_paused():
+    """Hold Python's cyclic garbage collector while rows are copied.
+
+    A million new row lists set off full collections, and each one walks every object
+    the decoded sheet holds: that doubled the time of building the raw frame. The rows
+    hold no reference cycles, so nothing is left for the collector when it resumes.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _raw_frame(grid: list[list], header_index: int, columns: dict[str, Column]):
     body = grid[header_index + 1 :]
     width = max((c.index for c in columns.values()), default=-1) + 1
     # Sources leave trailing empty cells out (ragged rows); pad each row to the mapped
     # width so every column lines up with its header.
     padding = [None] * width
-    rows = [[*row, *padding][:width] if len(row) < width else row[:width] for row in body]
-    frame = (
-        pd.DataFrame.from_records(rows, columns=range(width), coerce_float=False)
-        if rows
-        else pd.DataFrame(columns=range(width))
-    )
+    with _collector_paused():
+        rows = [[*row, *padding][:width] if len(row) < width else row[:width] for row in body]
+        frame = (
+            pd.DataFrame.from_records(rows, columns=range(width), coerce_float=False)
+            if rows
+            else pd.DataFrame(columns=range(width))
+        )
+        del rows
     frame.index = pd.RangeIndex(header_index + 2, header_index + 2 + len(frame))
     return pd.DataFrame(
         {name: frame[col.index].astype(object) for name, col in columns.items()},

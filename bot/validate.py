@@ -44,9 +44,12 @@ def validate(table: Table, raw: pd.DataFrame, schema: ModuleType) -> Table:
     frame = table.frame
     invalid = frame.index.isin(list(invalid_rows))
     duplicate = frame.index.isin([f.row for f in duplicates])
-    valid_keys = set(frame.loc[~invalid & ~duplicate, key].dropna())
-    # Seats of a contract row that failed are held back with it, not called orphans.
-    table.held_back = set(frame.loc[invalid, key].dropna()) - valid_keys
+    # Seats of a contract row that failed are held back with it, not called orphans
+    # (unless another, valid row has the same key). isin, not a set of every key: a
+    # million-row set is built one Python string at a time.
+    failed_keys = frame.loc[invalid, key].dropna()
+    valid_keys = frame.loc[~invalid & ~duplicate, key]
+    table.held_back = set(failed_keys[~failed_keys.isin(valid_keys)])
     table.frame = frame[~invalid & ~duplicate]
     return table
 
