@@ -402,7 +402,18 @@ def _parse_text_dates(cleaned, date_order, values, problem, hint):
         pd.DataFrame({"year": parts[2], "month": month, "day": day}), errors="coerce"
     )
     values[built.index] = built
-    problem[built[built.isna()].index] = "is not a real calendar date"
+    failed = built.isna()
+    problem[failed[failed].index] = "is not a real calendar date"
+    # A date that only works the other way round is a hint about the whole column.
+    swapped = pd.to_datetime(
+        pd.DataFrame({"year": parts[2], "month": day, "day": month})[failed], errors="coerce"
+    )
+    other_order = "month/day/year" if date_order == "dmy" else "day/month/year"
+    setting = "mdy" if date_order == "dmy" else "dmy"
+    problem[swapped[swapped.notna()].index] = (
+        f"is not a real calendar date (if this column is {other_order}, set "
+        f'register.date_order = "{setting}")'
+    )
 
 
 def make_choice_parser(allowed: tuple[str, ...], default: str | None):

@@ -22,6 +22,7 @@ from registers import (
 
 SNIPE_IT_CSV = Path(__file__).parent / "data" / "snipe-it-licenses-sample.csv"
 LEFT_OUT = "; correct the cell (the row is left out until then)."
+MDY_HINT = ' (if this column is month/day/year, set register.date_order = "mdy")'
 NOT_YES_OR_NO = "is not yes or no (use yes/no, true/false, y/n or 1/0)"
 
 
@@ -193,7 +194,7 @@ def test_a_us_date_under_day_first_order_is_rejected_not_swapped(tmp_path):
     report = check(path, register={"date_order": "dmy"})
 
     assert only_invalid(report).message == (
-        f"Contracts!F2 (End date) = '12/31/2027' is not a real calendar date{LEFT_OUT}"
+        f"Contracts!F2 (End date) = '12/31/2027' is not a real calendar date{MDY_HINT}{LEFT_OUT}"
     )
     assert check(path, register={"date_order": "mdy"}).findings == []
 
@@ -526,8 +527,10 @@ def test_snipe_it_us_dates_under_day_first_order_are_rejected_or_read_day_first(
 
     # Row 2: purchased 11/24/2008, expires 02/26/2016; there is no 24th or 26th month.
     assert [f.message for f in day_first.findings if f.row == 2] == [
-        f"Contracts!H2 (purchase date) = '11/24/2008' is not a real calendar date{LEFT_OUT}",
-        f"Contracts!N2 (expiration date) = '02/26/2016' is not a real calendar date{LEFT_OUT}",
+        f"Contracts!H2 (purchase date) = '11/24/2008' is not a real calendar date"
+        f"{MDY_HINT}{LEFT_OUT}",
+        f"Contracts!N2 (expiration date) = '02/26/2016' is not a real calendar date"
+        f"{MDY_HINT}{LEFT_OUT}",
     ]
     assert [f for f in month_first.findings if f.row == 2] == []
     # Row 39: 05/02/1998 to 02/06/2016 reads either way, and reads differently.
