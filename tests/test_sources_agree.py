@@ -38,8 +38,7 @@ def test_the_bundled_register_reads_the_same_from_xlsx_and_from_google_sheets(
     assert len(from_xlsx.findings) == 18
     assert comparable(from_sheets) == comparable(from_xlsx)
     totals = ["contract_id", "purchased", "allocated", "active", "suspended", "free"]
-    assert (
-        from_sheets.totals[totals].to_dict("records")
-        == from_xlsx.totals[totals].to_dict("records")
+    assert from_sheets.totals[totals].to_dict("records") == from_xlsx.totals[totals].to_dict(
+        "records"
     )
     assert sheets_standin.count("values.batchGet") == 1
