@@ -113,10 +113,13 @@ TRUE_WORDS = ("yes", "y", "true", "1")
 FALSE_WORDS = ("no", "n", "false", "0")
 HEADER_SEARCH_ROWS = 30
 
-_COUNT = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.0+)?$")
-_MONEY = re.compile(r"^[$€£]?\s*[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
-_TEXT_DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+# re.ASCII: \d means 0-9 only; full-width or Arabic-Indic digits are not read as numbers.
+_COUNT = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.0+)?$", re.ASCII)
+_MONEY = re.compile(r"^[$€£]?\s*[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$", re.ASCII)
+_ISO_DATE = re.compile(
+    r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$", re.ASCII
+)
+_TEXT_DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$", re.ASCII)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SERIAL_EPOCH = pd.Timestamp("1899-12-30")
 
@@ -357,7 +360,7 @@ def make_date_parser(date_order: str):
     hint = "DD/MM/YYYY" if date_order == "dmy" else "MM/DD/YYYY"
 
     def parse_date(raw: pd.Series, kinds: pd.Series, blank: pd.Series):
-        values = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+        values = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]")
         problem = pd.Series(pd.NA, index=raw.index, dtype="string")
 
         cells = _date_mask(kinds)
@@ -536,7 +539,7 @@ def _absent(kind: str, index: pd.Index) -> pd.Series:
         "count": ("Int64", pd.NA),
         "money": ("Float64", pd.NA),
         "bool": ("boolean", False),
-        "date": ("datetime64[ns]", pd.NaT),
+        "date": ("datetime64[us]", pd.NaT),
         "contract_status": ("string", "active"),
     }
     dtype, value = defaults.get(kind, ("string", pd.NA))
@@ -595,10 +598,12 @@ def _plain(value: object) -> object:
         return None
     if isinstance(value, dt.datetime) and value.time() == dt.time(0):
         return value.date().isoformat()  # a date cell: openpyxl reads it as midnight
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
+    if isinstance(value, dt.datetime | dt.date | dt.time | dt.timedelta):
+        return value.isoformat() if hasattr(value, "isoformat") else str(value)
     if isinstance(value, np.generic):
         return value.item()
+    if not isinstance(value, str | int | float | bool):
+        return str(value)  # whatever else a cell can hold, JSON carries it as text
     return value
 
 

@@ -17,8 +17,8 @@ schema = pa.DataFrameSchema(
         "client": pa.Column("string", nullable=False),
         "product": pa.Column("string", nullable=True),
         "seats": pa.Column("Int64", pa.Check.ge(0, error="must be 0 or more"), nullable=False),
-        "start_date": pa.Column("datetime64[ns]", nullable=False, coerce=True),
-        "end_date": pa.Column("datetime64[ns]", nullable=False, coerce=True),
+        "start_date": pa.Column("datetime64[us]", nullable=False, coerce=True),
+        "end_date": pa.Column("datetime64[us]", nullable=False, coerce=True),
         "auto_renew": pa.Column("boolean", nullable=False),
         "status": pa.Column(
             "string",

@@ -22,8 +22,8 @@ schema = pa.DataFrameSchema(
             pa.Check.isin(STATUSES, error="is not one of " + ", ".join(STATUSES)),
             nullable=False,
         ),
-        "activated_on": pa.Column("datetime64[ns]", nullable=True, coerce=True),
-        "expires_on": pa.Column("datetime64[ns]", nullable=True, coerce=True),
+        "activated_on": pa.Column("datetime64[us]", nullable=True, coerce=True),
+        "expires_on": pa.Column("datetime64[us]", nullable=True, coerce=True),
     },
     strict=True,
 )

@@ -1,0 +1,58 @@
+"""Cells real spreadsheets hold that once stopped a whole poll: each is now one finding
+at most, and every other row is still reconciled."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from registers import check_rows, contract, kinds, of_kind, seat, seats_on, totals_of
+
+from bot import report as report_module
+
+D = dt.date
+
+
+def test_a_never_expires_date_far_in_the_future_is_an_ordinary_date(tmp_path):
+    result = check_rows(
+        tmp_path,
+        [contract("C-1", end_date="31/12/9999"), contract("C-2", end_date=D(9999, 12, 31))],
+        [seat("S-1", "C-1", expires_on=D(9999, 12, 31)), seat("S-2", "C-2")],
+    )
+
+    assert kinds(result) == []  # S-1 expires the day its contract ends: fine
+    assert totals_of(result, "C-1")["end_date"] == dt.datetime(9999, 12, 31)
+    assert totals_of(result, "C-2")["allocated"] == 1
+    json.loads(report_module.as_json(result))  # and the report still serialises
+
+
+def test_a_poll_far_in_the_future_still_runs(tmp_path):
+    result = check_rows(tmp_path, [contract("C-1")], seats_on("C-1", 2), as_of=D(2300, 1, 1))
+
+    assert kinds(result) == [("contract_ended_seats_active", "C-1")]
+
+
+def test_full_width_digits_are_not_a_seat_count(tmp_path):
+    result = check_rows(
+        tmp_path, [contract("C-1", seats="１０"), contract("C-2", seats="٣")], seats_on("C-1", 1)
+    )
+
+    messages = [f.message for f in of_kind(result, "invalid_value")]
+    assert messages == [
+        "Contracts!D2 (Seats) = '１０' is not a whole number; correct the cell (the row is "
+        "left out until then).",
+        "Contracts!D3 (Seats) = '٣' is not a whole number; correct the cell (the row is "
+        "left out until then).",
+    ]
+
+
+def test_a_time_of_day_in_a_date_column_is_reported_and_the_json_report_still_works(tmp_path):
+    result = check_rows(
+        tmp_path, [contract("C-1")], [seat("S-1", activated_on=dt.time(10, 0)), seat("S-2")]
+    )
+
+    [finding] = of_kind(result, "invalid_value")
+    assert finding.cell == "G2" and finding.value == "10:00:00"
+    assert "is not a date" in finding.message
+    assert json.loads(report_module.as_json(result))["findings"][0]["value"] == "10:00:00"
+    assert totals_of(result, "C-1")["allocated"] == 1
