@@ -134,6 +134,7 @@ def plan(
     routing: Routing,
     now: str | None = None,
     reminder_hours: float = 0.0,
+    via: str | None = None,
 ) -> None:
     """Compare this poll's findings with the store and mark what must be said.
 
@@ -146,11 +147,13 @@ def plan(
         if key in seen:
             continue
         seen.add(key)
-        _plan_one(store.db, key, finding, routing, now, reminder_hours)
-    _resolve_missing(store.db, seen, now)
+        _plan_one(store.db, key, finding, routing, now, reminder_hours, via)
+    _resolve_missing(store.db, seen, now, via)
 
 
-def _plan_one(db: sqlite3.Connection, key, finding: Finding, routing, now, reminder_hours):
+def _plan_one(
+    db: sqlite3.Connection, key, finding: Finding, routing, now, reminder_hours, via=None
+):
     row = db.execute("SELECT * FROM alerts WHERE key = ?", (key,)).fetchone()
     values = {
         "key": key,
@@ -171,7 +174,7 @@ def _plan_one(db: sqlite3.Connection, key, finding: Finding, routing, now, remin
         if row is not None and row["pending"] == "resolved":
             # It came back before its resolution was announced: nothing changed for
             # the channel, unless the alert itself changed since it was last said.
-            pending = _change(row, values, now, reminder_hours)
+            pending = _change(row, values, now, reminder_hours, via)
         db.execute(
             "INSERT INTO alerts (key, kind, subject, client, contract_id, severity, channel,"
             " mention, edition, measure, finding, first_seen, last_seen, pending,"
@@ -199,7 +202,7 @@ def _plan_one(db: sqlite3.Connection, key, finding: Finding, routing, now, remin
         return
 
     pending = row["pending"] if row["pending"] in ANNOUNCING else None
-    pending = pending or _change(row, values, now, reminder_hours)
+    pending = pending or _change(row, values, now, reminder_hours, via)
     db.execute(
         "UPDATE alerts SET severity = :severity, channel = :channel, mention = :mention,"
         " edition = :edition, measure = :measure, finding = :finding,"
@@ -209,9 +212,12 @@ def _plan_one(db: sqlite3.Connection, key, finding: Finding, routing, now, remin
     )
 
 
-def _change(row: sqlite3.Row, values: dict, now: str, reminder_hours: float) -> str | None:
+def _change(
+    row: sqlite3.Row, values: dict, now: str, reminder_hours: float, via: str | None = None
+) -> str | None:
     """Why a delivered alert must be said again, or None."""
-    if row["delivered_at"] is None:
+    if row["delivered_at"] is None or not _same_place(row["delivered_via"], via):
+        # Shown only on a console so far: Slack has not heard of it yet.
         return "new"
     if values["edition"] != row["delivered_edition"]:
         return "again"
@@ -228,12 +234,23 @@ def _change(row: sqlite3.Row, values: dict, now: str, reminder_hours: float) -> 
     return None
 
 
-def _resolve_missing(db: sqlite3.Connection, seen: set[str], now: str) -> None:
+def _same_place(delivered_via: str | None, via: str | None) -> bool:
+    return delivered_via is None or via is None or delivered_via == via
+
+
+def _resolve_missing(db: sqlite3.Connection, seen: set[str], now: str, via=None) -> None:
     open_alerts = db.execute(
-        "SELECT key, delivered_at FROM alerts WHERE resolved_at IS NULL"
+        "SELECT key, delivered_at, delivered_via FROM alerts WHERE resolved_at IS NULL"
     ).fetchall()
     for row in open_alerts:
         if row["key"] in seen:
+            continue
+        if not _same_place(row["delivered_via"], via):
+            # Announced elsewhere (a console): this channel never heard of it.
+            db.execute(
+                "UPDATE alerts SET resolved_at = ?, pending = NULL WHERE key = ?",
+                (now, row["key"]),
+            )
             continue
         if row["delivered_at"] is None:
             # Never announced: it came and went between deliveries, nothing to say.
@@ -260,7 +277,9 @@ def pending_by_channel(store: Store) -> dict[str, list[Notice]]:
     return by_channel
 
 
-def mark_delivered(store: Store, notices: list[Notice], now: str | None = None) -> None:
+def mark_delivered(
+    store: Store, notices: list[Notice], now: str | None = None, via: str | None = None
+) -> None:
     """Slack said ok: these notices are said, and will not be said again."""
     now = now or now_utc()
     with store.transaction() as db:
@@ -268,6 +287,7 @@ def mark_delivered(store: Store, notices: list[Notice], now: str | None = None) 
             db.execute(
                 "UPDATE alerts SET delivered_at = :now, pending = NULL, pending_since = NULL,"
                 " attempts = 0, last_error = NULL,"
+                " delivered_via = COALESCE(:via, delivered_via),"
                 " delivered_edition = CASE WHEN :resolved THEN delivered_edition"
                 " ELSE edition END,"
                 " delivered_measure = CASE WHEN :resolved THEN delivered_measure"
@@ -277,6 +297,7 @@ def mark_delivered(store: Store, notices: list[Notice], now: str | None = None) 
                 " WHERE key = :key AND pending = :pending",
                 {
                     "now": now,
+                    "via": via,
                     "key": notice.key,
                     "pending": notice.pending,
                     "resolved": notice.pending == "resolved",

@@ -2,7 +2,7 @@
 
 Logging is configured here and nowhere else. Exit codes: 0 ran; 1 findings at or above
 --fail-on (status: unhealthy); 2 usage or configuration error; 3 the register or Slack
-could not be reached.
+could not be reached; 70 an unexpected error (a bug, reported with its traceback).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ log = logging.getLogger("seatbot")
 
 EXIT_OK, EXIT_FINDINGS, EXIT_CONFIG, EXIT_UNREACHABLE = 0, 1, 2, 3
 EXIT_UNHEALTHY = 1
+EXIT_BUG = 70  # EX_SOFTWARE from sysexits.h
 
 
 def _day(text: str) -> dt.date:
@@ -165,6 +166,12 @@ def main(argv: list[str] | None = None) -> int:
     except (RegisterError, SlackError) as error:
         print(f"seatbot: {error}", file=sys.stderr)
         return EXIT_UNREACHABLE
+    except Exception:
+        # Not 1: a crash must never read as "findings at or above --fail-on".
+        log.exception(
+            "seatbot failed unexpectedly; this is a bug, please report it with the traceback above"
+        )
+        return EXIT_BUG
 
 
 def today(config) -> dt.date:
@@ -192,8 +199,8 @@ def run_check(config, args) -> int:
     else:
         print(report.digest(result.report))
     out = sys.stderr if args.json else sys.stdout
-    if alert_lines.getvalue():
-        print("\nAlerts since the last check:\n" + alert_lines.getvalue().rstrip(), file=out)
+    if delivery.name == "console" and not args.dry_run:
+        _show_console_alerts(result, config, out)
     if args.dry_run:
         _show_dry_run(result, out)
     job.log_poll(result)
@@ -202,6 +209,20 @@ def run_check(config, args) -> int:
             print(f"seatbot: {error}", file=sys.stderr)
         return EXIT_UNREACHABLE
     return _exit_code(result.report.findings, args.fail_on)
+
+
+def _show_console_alerts(result, config, stream) -> None:
+    """With no Slack set up, the digest above is the delivery; say what was new in it."""
+    from bot.digest import headline
+
+    notices = [n for digest in result.outcome.digests for n in digest.notices]
+    news = headline(notices).removeprefix("seatbot: ") if notices else "nothing new"
+    print(
+        f"\nAlerts since the last check: {news}. Slack is not set up, so nothing was sent: "
+        f"set {config.slack.token_env} or {config.slack.webhook_env} to send alerts to Slack "
+        "(open alerts are announced there once it is).",
+        file=stream,
+    )
 
 
 def _show_dry_run(result, stream) -> None:

@@ -62,7 +62,13 @@ def run_poll(
     routing = alerts.Routing.from_totals(report.totals, config.slack)
     context = f"{report.register} · as of {as_of.isoformat()}"
     with store.transaction(rollback=dry_run):
-        alerts.plan(store, report.findings, routing, reminder_hours=config.slack.reminder_hours)
+        alerts.plan(
+            store,
+            report.findings,
+            routing,
+            reminder_hours=config.slack.reminder_hours,
+            via=delivery.name,
+        )
         if dry_run:
             outcome = notify.deliver(store, delivery, context, dry_run=True)
     written = None

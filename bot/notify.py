@@ -38,7 +38,7 @@ def deliver(store: Store, delivery, context: str, *, dry_run: bool = False) -> O
         if dry_run:
             continue
         try:
-            delivery.send(digest, on_message=_marker(store, digest, outcome))
+            delivery.send(digest, on_message=_marker(store, digest, outcome, delivery.name))
         except SlackError as error:
             undelivered = [n for n in digest.notices if alerts.is_pending(store, n)]
             alerts.mark_failed(store, undelivered, str(error))
@@ -54,10 +54,10 @@ def deliver(store: Store, delivery, context: str, *, dry_run: bool = False) -> O
     return outcome
 
 
-def _marker(store: Store, digest: Digest, outcome: Outcome):
+def _marker(store: Store, digest: Digest, outcome: Outcome, via: str):
     def on_message(number: int) -> None:
         said = [n for n, m in zip(digest.notices, digest.message_of, strict=True) if m == number]
-        alerts.mark_delivered(store, said)
+        alerts.mark_delivered(store, said, via=via)
         outcome.sent += len(said)
         outcome.messages += 1
 

@@ -126,6 +126,11 @@ MIGRATIONS = [
         written_at TEXT NOT NULL
     );
     """,
+    # 4: where an alert was last said (console or slack), so alerts only ever printed on
+    # a console are still announced once Slack is set up.
+    """
+    ALTER TABLE alerts ADD COLUMN delivered_via TEXT;
+    """,
 ]
 
 
@@ -138,6 +143,17 @@ class Store:
 
     def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
         self.path = Path(path) if path != ":memory:" else path
+        try:
+            self._open(read_only)
+        except (sqlite3.DatabaseError, OSError) as error:
+            from bot.config import ConfigError
+
+            raise ConfigError(
+                f"state file {self.path} cannot be used ({error}); check [state] path in "
+                "the config, and that seatbot may create and write that file"
+            ) from None
+
+    def _open(self, read_only: bool) -> None:
         if read_only:
             # A dry run works on a copy in memory: the file is neither created, nor
             # migrated, nor changed, whatever the run does.
