@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import logging
 import operator
 import re
 from contextlib import contextmanager
@@ -21,6 +22,8 @@ from openpyxl.utils import get_column_letter
 
 from bot.findings import Finding
 from bot.source import RawTab
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -116,9 +119,7 @@ HEADER_SEARCH_ROWS = 30
 # re.ASCII: \d means 0-9 only; full-width or Arabic-Indic digits are not read as numbers.
 _COUNT = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.0+)?$", re.ASCII)
 _MONEY = re.compile(r"^[$€£]?\s*[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$", re.ASCII)
-_ISO_DATE = re.compile(
-    r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$", re.ASCII
-)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$", re.ASCII)
 _TEXT_DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$", re.ASCII)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SERIAL_EPOCH = pd.Timestamp("1899-12-30")
@@ -183,8 +184,16 @@ def _map_header(cells: list, lookup: dict[str, str]) -> dict[str, Column]:
     return mapped
 
 
+def _repeated_headers(cells: list, mapped: dict[str, Column], lookup: dict[str, str]):
+    """Later columns that read as a field an earlier column already gave."""
+    for index, cell in enumerate(cells):
+        name = lookup.get(header_key(cell)) if cell is not None else None
+        if name and mapped[name].index != index:
+            yield mapped[name], Column(name, str(cell).strip(), index)
+
+
 def find_header(
-    role: str, grid: list[list], extra_aliases: dict[str, tuple[str, ...]]
+    role: str, grid: list[list], extra_aliases: dict[str, tuple[str, ...]], tab: str = ""
 ) -> tuple[int | None, dict[str, Column]]:
     """The first row holding every required header, or the best partial match.
 
@@ -196,6 +205,17 @@ def find_header(
     for index, cells in enumerate(grid[:HEADER_SEARCH_ROWS]):
         mapped = _map_header(list(cells), lookup)
         if required <= mapped.keys():
+            for used, ignored in _repeated_headers(list(cells), mapped, lookup):
+                log.warning(
+                    "%s tab: columns %s (%r) and %s (%r) both read as %s; using %s, the first",
+                    tab or role,
+                    used.letter,
+                    used.header,
+                    ignored.letter,
+                    ignored.header,
+                    used.field,
+                    used.letter,
+                )
             return index, mapped
         if len(mapped) > len(best):
             best = mapped
@@ -204,7 +224,16 @@ def find_header(
 
 def _missing_columns(role: str, tab: str, grid: list[list], best: dict[str, Column]):
     required = [n for n, spec in FIELDS[role].items() if spec.required]
-    found_row = max(grid[:HEADER_SEARCH_ROWS], key=_filled, default=[])
+    # Show the row that looks most like a header: the one holding the best match, else
+    # the fullest of the first rows.
+    found_row = next(
+        (
+            row
+            for row in grid[:HEADER_SEARCH_ROWS]
+            if best and all(_cell(row, c.index) == c.header for c in best.values())
+        ),
+        None,
+    ) or max(grid[:HEADER_SEARCH_ROWS], key=_filled, default=[])
     headers = [str(c).strip() for c in found_row if c is not None and str(c).strip()]
     shown = ", ".join(repr(h) for h in headers) or "none"
     findings = []
@@ -225,6 +254,10 @@ def _missing_columns(role: str, tab: str, grid: list[list], best: dict[str, Colu
             )
         )
     return findings
+
+
+def _cell(row: list, index: int) -> str | None:
+    return str(row[index]).strip() if index < len(row) and row[index] is not None else None
 
 
 def _filled(cells: list) -> int:
@@ -503,7 +536,7 @@ def read_table(
     could not be parsed are already reported in ``findings`` and left out.
     """
     grid = raw_tab.grid
-    header_index, columns = find_header(role, grid, aliases or {})
+    header_index, columns = find_header(role, grid, aliases or {}, raw_tab.name)
     if header_index is None:
         findings = _missing_columns(role, raw_tab.name, grid, columns)
         empty = pd.DataFrame(columns=list(FIELDS[role]))

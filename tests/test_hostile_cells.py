@@ -56,3 +56,43 @@ def test_a_time_of_day_in_a_date_column_is_reported_and_the_json_report_still_wo
     assert "is not a date" in finding.message
     assert json.loads(report_module.as_json(result))["findings"][0]["value"] == "10:00:00"
     assert totals_of(result, "C-1")["allocated"] == 1
+
+
+def test_a_missing_column_names_the_header_row_not_the_first_data_row(tmp_path):
+    from registers import check, write_workbook
+
+    path = write_workbook(
+        tmp_path / "register.xlsx",
+        {
+            "Contracts": [
+                ["Contract #", None, "Product", "Seats", "Start", "End"],
+                ["C-1", "Acme Corporation", "Atlas Pro", 10, D(2026, 1, 1), D(2027, 1, 1)],
+            ],
+            "Seats": [["Seat ID", "Contract ID", "Status"]],
+        },
+    )
+
+    [finding] = check(path).findings
+    assert finding.kind == "missing_column"
+    assert "(headers found: 'Contract #', 'Product', 'Seats', 'Start', 'End')" in (finding.message)
+
+
+def test_two_columns_read_as_one_field_are_named_in_a_warning(tmp_path, caplog):
+    from registers import check, write_workbook
+
+    path = write_workbook(
+        tmp_path / "register.xlsx",
+        {
+            "Contracts": [
+                ["Contract #", "Client", "Seats", "Seats Purchased", "Start", "End"],
+                ["C-1", "Acme", 10, 10, D(2026, 1, 1), D(2027, 12, 31)],
+            ],
+            "Seats": [["Seat ID", "Contract ID", "Status"]],
+        },
+    )
+
+    check(path)
+    assert (
+        "Contracts tab: columns C ('Seats') and D ('Seats Purchased') both read as seats; "
+        "using C, the first" in caplog.text
+    )
