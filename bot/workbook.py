@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -31,9 +32,33 @@ class WorkbookSource:
                 retryable=False,
             )
         try:
+            data = self.path.read_bytes()
+        except OSError as error:
+            raise RegisterError(
+                f"register workbook {self.path} could not be read: {error.strerror}",
+                retryable=False,
+            ) from None
+        if not data.startswith(b"PK"):
+            # Every .xlsx is a zip archive: this is another format under an .xlsx name.
+            raise RegisterError(
+                f"register workbook {self.path} is not an .xlsx workbook (an old .xls, a CSV "
+                "or another file renamed?); save it from Excel as .xlsx",
+                retryable=False,
+            )
+        with warnings.catch_warnings(record=True) as caught:
+            # openpyxl warns about what it does not model (data validation, odd date
+            # serials); seatbot reads values only, so these are noise for the team.
+            warnings.simplefilter("always")
+            tabs_read = self._read_tabs(data, tabs)
+        for warning in caught:
+            log.debug("openpyxl on %s: %s", self.path.name, warning.message)
+        self.fingerprint = fingerprint(data)
+        return tabs_read
+
+    def _read_tabs(self, data: bytes, tabs: list[str]) -> dict[str, RawTab]:
+        try:
             # read_only streams rows instead of building every cell object; data_only
             # gives the value a formula last computed, which is what the team sees.
-            data = self.path.read_bytes()
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except (zipfile.BadZipFile, KeyError, OSError) as error:
             # A workbook half-written by Excel or a sync client reads as a broken zip;
@@ -44,11 +69,9 @@ class WorkbookSource:
                 retryable=True,
             ) from error
         try:
-            tabs_read = {tab: self._read_tab(workbook, tab) for tab in tabs}
+            return {tab: self._read_tab(workbook, tab) for tab in tabs}
         finally:
             workbook.close()
-        self.fingerprint = fingerprint(data)
-        return tabs_read
 
     def _read_tab(self, workbook, tab: str) -> RawTab:
         if tab not in workbook.sheetnames:

@@ -271,13 +271,27 @@ def _fill(sheet, grid: list[list[Any]]) -> None:
 
 
 def _save_atomically(workbook: Workbook, path: Path) -> None:
-    """Save to a temporary file beside ``path``, then rename it over ``path``."""
+    """Save to a temporary file beside ``path``, then rename it over ``path``.
+
+    The new file keeps the permissions of the one it replaces (a new file gets the usual
+    ones for this process): a register the team shares must stay theirs to edit.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(handle)
     try:
         workbook.save(temporary)
+        if path.exists():
+            shutil.copymode(path, temporary)
+        else:
+            os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

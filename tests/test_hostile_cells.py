@@ -96,3 +96,22 @@ def test_two_columns_read_as_one_field_are_named_in_a_warning(tmp_path, caplog):
         "Contracts tab: columns C ('Seats') and D ('Seats Purchased') both read as seats; "
         "using C, the first" in caplog.text
     )
+
+
+def test_a_file_that_is_not_an_xlsx_workbook_says_so(tmp_path):
+    import pytest
+
+    from bot.source import RegisterError
+    from bot.workbook import WorkbookSource
+
+    path = tmp_path / "register.xlsx"
+    path.write_text("Contract,Client\nC-1,Acme\n")  # a CSV saved under the wrong name
+
+    with pytest.raises(RegisterError) as raised:
+        WorkbookSource(path).read(["Contracts", "Seats"])
+
+    assert str(raised.value) == (
+        f"register workbook {path} is not an .xlsx workbook (an old .xls, a CSV or another "
+        "file renamed?); save it from Excel as .xlsx"
+    )
+    assert raised.value.retryable is False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import shutil
 from pathlib import Path
 
@@ -192,3 +193,27 @@ def test_google_sheets_write_back_is_one_request_and_none_when_nothing_changed(
 def test_write_back_refuses_to_target_the_register_tabs(tab):
     with pytest.raises(ConfigError, match=f"writeback.summary_tab = '{tab}' is not allowed"):
         parse({"register": {"path": "r.xlsx"}, "writeback": {"summary_tab": tab}})
+
+
+def test_writing_into_a_shared_register_keeps_its_permissions(xlsx_setup):
+    register, build = xlsx_setup
+    register.chmod(0o664)  # the team's group may edit it
+    config, source, store = build(into_register=True)
+
+    poll(config, source, store)
+
+    assert register.stat().st_mode & 0o777 == 0o664
+    companion_mode = register.with_name("register.seatbot-backup.xlsx").stat().st_mode
+    assert companion_mode & 0o777 == 0o664  # the backup is a copy, permissions and all
+
+
+def test_a_new_companion_workbook_gets_the_usual_permissions(xlsx_setup):
+    register, build = xlsx_setup
+    config, source, store = build()
+    mask = os.umask(0o022)
+    try:
+        poll(config, source, store)
+    finally:
+        os.umask(mask)
+
+    assert register.with_name("register.seatbot.xlsx").stat().st_mode & 0o777 == 0o644
