@@ -294,49 +294,51 @@ def _poll(config, source, store, delivery) -> None:
 
 def _summary(config, source, store, delivery) -> None:
     """The weekly job: send the summary unless this week's was already sent."""
-    from bot import serve
-
-    due = serve.last_summary_time(config.schedule, dt.datetime.now(dt.UTC))
-    last = store.last_poll("summary")
-    if last is not None and dt.datetime.fromisoformat(last["finished_at"]) >= due:
-        log.info("weekly summary already sent at %s; not sending it twice", last["finished_at"])
+    last_sent = _last_summary_sent(store)
+    if last_sent is not None and last_sent >= _summary_due(config):
+        log.info("weekly summary already sent at %s; not sending it twice", last_sent)
         return
     _send_summary(config, source, store, delivery, today(config))
 
 
 def _send_summary(config, source, store, delivery, as_of: dt.date) -> None:
+    """Send the summary (it records itself in the state store, sent or not)."""
     from bot import summary
 
-    started = _now()
     result = summary.run_summary(config, source, store, delivery, as_of)
     if result.unreachable:
-        store.record_poll(
-            "summary", started, ok=False, error="; ".join(str(e) for e in result.errors)
-        )
         # Raised so the schedule's guard logs it and backs off; the poll retries it.
         raise result.errors[0]
-    store.record_poll("summary", started, ok=True)
 
 
-def _now() -> str:
-    from bot.state import now_utc
+def _summary_due(config) -> dt.datetime:
+    from bot import serve
 
-    return now_utc()
+    return serve.last_summary_time(config.schedule, dt.datetime.now(dt.UTC))
+
+
+def _last_summary_sent(store) -> dt.datetime | None:
+    sent = store.db.execute(
+        "SELECT MAX(finished_at) FROM polls WHERE kind = 'summary' AND ok = 1"
+    ).fetchone()[0]
+    return dt.datetime.fromisoformat(sent) if sent else None
 
 
 def _summary_missed(config, store) -> bool:
-    """True when the weekly summary fell due while seatbot was down, or failed, and has
-    not been sent since. A first start is not a missed week."""
-    from bot import serve
+    """True when the weekly summary fell due while seatbot was watching (polling, or
+    down between polls) and has not been sent since: it was missed, or it failed.
 
-    due = serve.last_summary_time(config.schedule, dt.datetime.now(dt.UTC))
-    last_sent = store.db.execute(
-        "SELECT MAX(finished_at) FROM polls WHERE kind = 'summary' AND ok = 1"
-    ).fetchone()[0]
-    tried = store.last_poll("summary")
-    if tried is None:
-        return False
-    return last_sent is None or dt.datetime.fromisoformat(last_sent) < due
+    Before any summary was sent, the first poll marks when seatbot started watching,
+    so a first start (or a first cron run) is not a missed week.
+    """
+    due = _summary_due(config)
+    last_sent = _last_summary_sent(store)
+    if last_sent is not None:
+        return last_sent < due
+    first = store.db.execute("SELECT MIN(started_at) FROM polls WHERE kind = 'check'").fetchone()[
+        0
+    ]
+    return first is not None and dt.datetime.fromisoformat(first) < due
 
 
 def _serve_once(config, source, store, delivery) -> int:
@@ -344,8 +346,8 @@ def _serve_once(config, source, store, delivery) -> int:
 
     result = job.run_poll(config, source, store, delivery, today(config))
     job.log_poll(result)
-    if _summary_missed(config, store) or store.last_poll("summary") is None:
-        _summary(config, source, store, delivery)
+    if _summary_missed(config, store):
+        _send_summary(config, source, store, delivery, today(config))
     return EXIT_UNREACHABLE if result.outcome.unreachable else EXIT_OK
 
 
@@ -358,15 +360,7 @@ def run_summary(config, args) -> int:
     delivery = job.open_delivery(config)
     store = Store(config.state.path, read_only=args.dry_run)
     try:
-        started = _now()
         result = summary.run_summary(config, source, store, delivery, as_of, dry_run=args.dry_run)
-        if not args.dry_run:
-            store.record_poll(
-                "summary",
-                started,
-                ok=not result.unreachable,
-                error="; ".join(str(e) for e in result.errors) or None,
-            )
     finally:
         store.close()
     for error in result.errors:

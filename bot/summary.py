@@ -34,7 +34,7 @@ from bot.slack import (
 )
 from bot.source import RegisterError, Source
 from bot.state import Store, now_utc
-from bot.summary_text import percent, render_blocks, render_markdown
+from bot.summary_text import _plural, percent, render_blocks, render_markdown
 
 log = logging.getLogger(__name__)
 
@@ -462,14 +462,13 @@ def run_summary(
         seconds=time.perf_counter() - started,
     )
     log.info(
-        "summary as of %s: %s seats allocated of %s (%s), %d renewals within 90 days, "
-        "%d messages sent%s",
+        "summary as of %s: %s seats allocated of %s (%s), %s within 90 days, %s sent%s",
         as_of.isoformat(),
         f"{summary.allocated:,}",
         f"{summary.purchased:,}",
         percent(summary.utilisation),
-        len(summary.renewals),
-        result.messages,
+        _plural(len(summary.renewals), "renewal"),
+        _plural(result.messages, "message"),
         ", chart uploaded" if result.uploaded else "",
     )
     return result

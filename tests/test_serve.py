@@ -236,12 +236,29 @@ def test_a_summary_missed_while_down_is_due_once_on_start(tmp_path):
     config = parse({"register": {"path": "x.xlsx"}, "state": {"path": str(tmp_path / "s.db")}})
     store = Store(config.state.path)
     try:
-        assert not _summary_missed(config, store)  # never sent: a first start
+        assert not _summary_missed(config, store)  # nothing ever ran
+        store.record_poll("check", dt.datetime.now(UTC).isoformat(), ok=True)
+        assert not _summary_missed(config, store)  # a first start is not a missed week
         store.record_poll("summary", "2000-01-03T09:00:00+00:00", ok=True)
         store.db.execute("UPDATE polls SET finished_at = '2000-01-03T09:00:00+00:00'")
-        assert _summary_missed(config, store)  # weeks ago: due once
+        assert _summary_missed(config, store)  # last sent weeks ago: due, once
+        store.record_poll("summary", "now", ok=False, error="Slack down")
+        assert _summary_missed(config, store)  # a failed attempt does not count as sent
         store.record_poll("summary", "now", ok=True)
         assert not _summary_missed(config, store)  # just sent: not again
+    finally:
+        store.close()
+
+
+def test_a_cron_install_sends_its_first_summary_once_one_fell_due(tmp_path):
+    from bot.cli import _summary_missed
+    from bot.config import parse
+
+    config = parse({"register": {"path": "x.xlsx"}, "state": {"path": str(tmp_path / "s.db")}})
+    store = Store(config.state.path)
+    try:
+        store.record_poll("check", "2000-01-01T00:00:00+00:00", ok=True)  # polling since 2000
+        assert _summary_missed(config, store)
     finally:
         store.close()
 
