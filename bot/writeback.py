@@ -175,6 +175,7 @@ def _to_sheet(source, store: Store, grids: dict[str, list[list[Any]]]) -> Writte
     written = [tab for tab in grids if f"{quote_tab(tab)}!A1" in batch]
     for tab in written:
         _remember(store, f"sheet:{tab}", grids[tab])
+    log.info("wrote %s to %s in %d request(s)", ", ".join(written), source.where, requests)
     return Written(written, requests)
 
 
@@ -268,6 +269,10 @@ def _fill(sheet, grid: list[list[Any]]) -> None:
             if isinstance(cell.value, str) and cell.data_type == "f":
                 # openpyxl takes text starting with "=" as a formula; this is data.
                 cell.data_type = "s"
+    if len(grid) > 1 and grid[1] == SUMMARY_HEADER:
+        column = SUMMARY_HEADER.index("Utilisation") + 1
+        for (cell,) in sheet.iter_rows(min_row=3, min_col=column, max_col=column):
+            cell.number_format = "0.0%"
 
 
 def _save_atomically(workbook: Workbook, path: Path) -> None:
