@@ -27,6 +27,7 @@ class PollResult:
     outcome: notify.Outcome
     dry_run: bool
     written: object = None
+    via: str = "console"
 
 
 def open_delivery(config: Config, console_stream=None):
@@ -87,7 +88,7 @@ def run_poll(
             sent=outcome.sent,
             seconds=report.seconds,
         )
-    return PollResult(report, outcome, dry_run, written)
+    return PollResult(report, outcome, dry_run, written, delivery.name)
 
 
 def _keep_the_sheet_informed(config, source, store, report, outcome, delivery):
@@ -125,17 +126,20 @@ def log_poll(result: PollResult) -> None:
     """The one line a person reads per poll."""
     report, outcome = result.report, result.outcome
     counts = ", ".join(f"{report.count(s)} {s}" for s in ("critical", "warning", "info"))
-    failed = "; delivery failed, alerts wait for the next poll" if outcome.unreachable else ""
+    if result.via == "console":
+        said = f"{_count(outcome.sent, 'alert')} printed (Slack is not set up)"
+    else:
+        said = f"{_count(outcome.sent, 'alert')} sent in {_count(outcome.messages, 'message')}"
+    if outcome.unreachable:
+        said += "; delivery failed, alerts wait for the next poll"
     log.info(
-        "polled %s: %s, %s, %s (%s), %s sent in %s%s in %.2f s",
+        "polled %s: %s, %s, %s (%s), %s in %.2f s",
         report.register,
         _count(len(report.totals), "contract"),
         _count(report.seats.rows_read, "seat row"),
         _count(len(report.findings), "finding"),
         counts,
-        _count(outcome.sent, "alert"),
-        _count(outcome.messages, "message"),
-        failed,
+        said,
         report.seconds,
     )
 
