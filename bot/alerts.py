@@ -138,24 +138,42 @@ def plan(
 ) -> None:
     """Compare this poll's findings with the store and mark what must be said.
 
-    Runs inside the caller's transaction, so a dry run can roll it all back.
+    Runs inside the caller's transaction, so a dry run can roll it all back. The stored
+    alerts are read in one query and written with executemany: a poll of a million
+    seats has tens of thousands of findings, and a statement each took seconds.
     """
     now = now or now_utc()
-    seen: set[str] = set()
+    by_key: dict[str, Finding] = {}
     for finding in findings:
-        key = alert_key(finding)
-        if key in seen:
+        by_key.setdefault(alert_key(finding), finding)
+
+    stored = _stored(store.db, list(by_key))
+    inserts, updates = [], []
+    for key, finding in by_key.items():
+        values = _values(key, finding, routing, now)
+        row = stored.get(key)
+        if row is None or row["resolved_at"] is not None:
+            inserts.append({**values, "pending": _reopened(row, values, now, reminder_hours, via)})
             continue
-        seen.add(key)
-        _plan_one(store.db, key, finding, routing, now, reminder_hours, via)
-    _resolve_missing(store.db, seen, now, via)
+        pending = row["pending"] if row["pending"] in ANNOUNCING else None
+        pending = pending or _change(row, values, now, reminder_hours, via)
+        updates.append({**values, "pending": pending, "pending_since": now if pending else None})
+
+    store.db.executemany(_INSERT, inserts)
+    store.db.executemany(_UPDATE, updates)
+    _resolve_missing(store.db, set(by_key), now, via)
 
 
-def _plan_one(
-    db: sqlite3.Connection, key, finding: Finding, routing, now, reminder_hours, via=None
-):
-    row = db.execute("SELECT * FROM alerts WHERE key = ?", (key,)).fetchone()
-    values = {
+def _stored(db: sqlite3.Connection, keys: list[str]) -> dict[str, sqlite3.Row]:
+    """The stored alerts with these keys, in one query (json_each: no limit on keys)."""
+    rows = db.execute(
+        "SELECT * FROM alerts WHERE key IN (SELECT value FROM json_each(?))", (json.dumps(keys),)
+    ).fetchall()
+    return {row["key"]: row for row in rows}
+
+
+def _values(key: str, finding: Finding, routing: Routing, now: str) -> dict:
+    return {
         "key": key,
         "kind": finding.kind,
         "subject": finding.subject,
@@ -169,47 +187,46 @@ def _plan_one(
         "finding": dumps(finding.to_dict()),
         "last_seen": now,
     }
-    if row is None or row["resolved_at"] is not None:
-        pending = "new" if row is None or row["pending"] != "resolved" else None
-        if row is not None and row["pending"] == "resolved":
-            # It came back before its resolution was announced: nothing changed for
-            # the channel, unless the alert itself changed since it was last said.
-            pending = _change(row, values, now, reminder_hours, via)
-        db.execute(
-            "INSERT INTO alerts (key, kind, subject, client, contract_id, severity, channel,"
-            " mention, edition, measure, finding, first_seen, last_seen, pending,"
-            " pending_since) VALUES (:key, :kind, :subject, :client, :contract_id,"
-            " :severity, :channel, :mention, :edition, :measure, :finding, :last_seen,"
-            " :last_seen, :pending, :last_seen)"
-            " ON CONFLICT (key) DO UPDATE SET severity = excluded.severity,"
-            " channel = excluded.channel, mention = excluded.mention,"
-            " edition = excluded.edition, measure = excluded.measure,"
-            " finding = excluded.finding, last_seen = excluded.last_seen,"
-            " resolved_at = NULL, pending = excluded.pending,"
-            " pending_since = excluded.pending_since,"
-            " first_seen = CASE WHEN alerts.pending = 'resolved' THEN alerts.first_seen"
-            " ELSE excluded.first_seen END,"
-            # Back after its resolution was announced: the channel knows of it no more,
-            # so it counts as never said (gone again unsaid, it needs no second note).
-            " delivered_at = CASE WHEN alerts.pending = 'resolved'"
-            " THEN alerts.delivered_at ELSE NULL END,"
-            " delivered_edition = CASE WHEN alerts.pending = 'resolved'"
-            " THEN alerts.delivered_edition ELSE NULL END,"
-            " delivered_measure = CASE WHEN alerts.pending = 'resolved'"
-            " THEN alerts.delivered_measure ELSE NULL END",
-            {**values, "pending": pending},
-        )
-        return
 
-    pending = row["pending"] if row["pending"] in ANNOUNCING else None
-    pending = pending or _change(row, values, now, reminder_hours, via)
-    db.execute(
-        "UPDATE alerts SET severity = :severity, channel = :channel, mention = :mention,"
-        " edition = :edition, measure = :measure, finding = :finding,"
-        " last_seen = :last_seen, pending = :pending,"
-        " pending_since = COALESCE(pending_since, :pending_since) WHERE key = :key",
-        {**values, "pending": pending, "pending_since": now if pending else None},
-    )
+
+def _reopened(row, values: dict, now: str, reminder_hours: float, via) -> str | None:
+    """What a new alert, or one stored as resolved, has to say."""
+    if row is None or row["pending"] != "resolved":
+        return "new"
+    # It came back before its resolution was announced: nothing changed for the
+    # channel, unless the alert itself changed since it was last said.
+    return _change(row, values, now, reminder_hours, via)
+
+
+_INSERT = (
+    "INSERT INTO alerts (key, kind, subject, client, contract_id, severity, channel,"
+    " mention, edition, measure, finding, first_seen, last_seen, pending,"
+    " pending_since) VALUES (:key, :kind, :subject, :client, :contract_id,"
+    " :severity, :channel, :mention, :edition, :measure, :finding, :last_seen,"
+    " :last_seen, :pending, :last_seen)"
+    " ON CONFLICT (key) DO UPDATE SET severity = excluded.severity,"
+    " channel = excluded.channel, mention = excluded.mention,"
+    " edition = excluded.edition, measure = excluded.measure,"
+    " finding = excluded.finding, last_seen = excluded.last_seen,"
+    " resolved_at = NULL, pending = excluded.pending,"
+    " pending_since = excluded.pending_since,"
+    " first_seen = CASE WHEN alerts.pending = 'resolved' THEN alerts.first_seen"
+    " ELSE excluded.first_seen END,"
+    # Back after its resolution was announced: the channel knows of it no more,
+    # so it counts as never said (gone again unsaid, it needs no second note).
+    " delivered_at = CASE WHEN alerts.pending = 'resolved'"
+    " THEN alerts.delivered_at ELSE NULL END,"
+    " delivered_edition = CASE WHEN alerts.pending = 'resolved'"
+    " THEN alerts.delivered_edition ELSE NULL END,"
+    " delivered_measure = CASE WHEN alerts.pending = 'resolved'"
+    " THEN alerts.delivered_measure ELSE NULL END"
+)
+_UPDATE = (
+    "UPDATE alerts SET severity = :severity, channel = :channel, mention = :mention,"
+    " edition = :edition, measure = :measure, finding = :finding,"
+    " last_seen = :last_seen, pending = :pending,"
+    " pending_since = COALESCE(pending_since, :pending_since) WHERE key = :key"
+)
 
 
 def _change(
@@ -242,25 +259,24 @@ def _resolve_missing(db: sqlite3.Connection, seen: set[str], now: str, via=None)
     open_alerts = db.execute(
         "SELECT key, delivered_at, delivered_via FROM alerts WHERE resolved_at IS NULL"
     ).fetchall()
+    elsewhere, unsaid, resolved = [], [], []
     for row in open_alerts:
         if row["key"] in seen:
             continue
         if not _same_place(row["delivered_via"], via):
             # Announced elsewhere (a console): this channel never heard of it.
-            db.execute(
-                "UPDATE alerts SET resolved_at = ?, pending = NULL WHERE key = ?",
-                (now, row["key"]),
-            )
-            continue
-        if row["delivered_at"] is None:
+            elsewhere.append((now, row["key"]))
+        elif row["delivered_at"] is None:
             # Never announced: it came and went between deliveries, nothing to say.
-            db.execute("DELETE FROM alerts WHERE key = ?", (row["key"],))
-            continue
-        db.execute(
-            "UPDATE alerts SET resolved_at = ?, pending = 'resolved', pending_since = ?"
-            " WHERE key = ?",
-            (now, now, row["key"]),
-        )
+            unsaid.append((row["key"],))
+        else:
+            resolved.append((now, now, row["key"]))
+    db.executemany("UPDATE alerts SET resolved_at = ?, pending = NULL WHERE key = ?", elsewhere)
+    db.executemany("DELETE FROM alerts WHERE key = ?", unsaid)
+    db.executemany(
+        "UPDATE alerts SET resolved_at = ?, pending = 'resolved', pending_since = ? WHERE key = ?",
+        resolved,
+    )
 
 
 def pending_by_channel(store: Store) -> dict[str, list[Notice]]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import logging
-import operator
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,6 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from openpyxl.utils import get_column_letter
+from pandas._libs import lib
+from pandas.core.internals.construction import convert_object_array
 
 from bot.findings import Finding
 from bot.source import RawTab
@@ -267,37 +268,52 @@ def _filled(cells: list) -> int:
 # --- values -----------------------------------------------------------------------------
 
 
-def _kinds(raw: pd.Series) -> pd.Series:
+def _kinds(cells: np.ndarray, missing: np.ndarray, index: pd.Index) -> pd.Series:
     """Each cell's Python type name, so a column of mixed cells can be split by mask."""
-    # type() runs in C across the column and a column holds only a few types, so each
+    if lib.infer_dtype(cells, skipna=True) == "string":
+        # A text column (infer_dtype runs in C): only its blank cells are looked at.
+        codes, categories = _type_codes(cells[missing], ["str"])
+        all_codes = np.zeros(len(cells), dtype=np.int16)
+        all_codes[missing] = codes
+    else:
+        all_codes, categories = _type_codes(cells, [])
+    kinds = pd.Categorical.from_codes(all_codes, categories=categories)
+    return pd.Series(kinds, index=index)
+
+
+def _type_codes(cells: np.ndarray, categories: list[str]) -> tuple[np.ndarray, list[str]]:
+    # type() runs in C across the cells and a column holds only a few types, so each
     # name is looked up once per type; as categories, the masks compare small codes.
-    types = list(map(type, raw.to_numpy(dtype=object)))
+    types = list(map(type, cells))
     names = {kind: kind.__name__ for kind in dict.fromkeys(types)}
-    categories = list(dict.fromkeys(names.values()))
+    categories = list(dict.fromkeys([*categories, *names.values()]))
     code_of = {kind: categories.index(name) for kind, name in names.items()}
     codes = np.fromiter(map(code_of.__getitem__, types), dtype=np.int16, count=len(types))
-    kinds = pd.Categorical.from_codes(codes, categories=categories)
-    return pd.Series(kinds, index=raw.index)
+    return codes, categories
 
 
-def _blank(raw: pd.Series, kinds: pd.Series) -> pd.Series:
-    blank = raw.isna().to_numpy(copy=True)
+def _prepared(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """A column's cell types, its cells with their text stripped, and its blank cells.
+
+    Text is stripped once here (str.strip mapped in C; pandas' .str.strip calls a
+    Python lambda per cell), and every parser reads the stripped cells.
+    """
+    cells = raw.to_numpy(dtype=object)
+    blank = pd.isna(cells)
+    kinds = _kinds(cells, blank, raw.index)
     text = kinds.eq("str").to_numpy()
     if text.any():
-        stripped = map(str.strip, raw.to_numpy(dtype=object)[text])
-        blank[text] |= np.fromiter(map(operator.not_, stripped), dtype=bool, count=text.sum())
-    return pd.Series(blank, index=raw.index)
+        stripped = np.fromiter(map(str.strip, cells[text]), dtype=object, count=text.sum())
+        cells = cells.copy()
+        cells[text] = stripped
+        blank[text] = stripped == ""
+    cleaned = pd.Series(cells, index=raw.index, dtype=object, copy=False)
+    return kinds, cleaned, pd.Series(blank, index=raw.index)
 
 
-def _strings(raw: pd.Series, mask: pd.Series) -> pd.Series:
+def _strings(cells: pd.Series, mask: pd.Series) -> pd.Series:
     chosen = np.asarray(mask, dtype=bool)
-    return pd.Series(_stripped(raw, chosen), index=raw.index[chosen], dtype=str)
-
-
-def _stripped(raw: pd.Series, chosen: np.ndarray) -> np.ndarray:
-    # str.strip mapped in C; pandas' .str.strip calls a Python lambda per cell.
-    cells = map(str.strip, map(str, raw.to_numpy(dtype=object)[chosen]))
-    return np.fromiter(cells, dtype=object, count=int(chosen.sum()))
+    return pd.Series(cells.to_numpy(dtype=object)[chosen], index=cells.index[chosen], dtype=str)
 
 
 def _numeric_mask(kinds: pd.Series) -> pd.Series:
@@ -312,7 +328,7 @@ def parse_text(raw: pd.Series, kinds: pd.Series, blank: pd.Series):
     cells = np.full(len(raw), pd.NA, dtype=object)
     text = (kinds.eq("str") & ~blank).to_numpy()
     if text.any():
-        cells[text] = _stripped(raw, text)
+        cells[text] = raw.to_numpy(dtype=object)[text]
     numbers = (_numeric_mask(kinds) & ~blank).to_numpy()
     if numbers.any():
         # A key typed as 1001 arrives as 1001.0 from some sources; it is still "1001".
@@ -457,12 +473,21 @@ def make_choice_parser(allowed: tuple[str, ...], default: str | None):
         text, _ = parse_text(raw, kinds, blank)
         # "Active ", "ACTIVE" and "active" are one status; anything else is left for
         # the schema to reject by name.
-        values = text.str.casefold()
+        values = _casefolded(text)
         if default is not None:
             values = values.fillna(default)
         return values, None
 
     return parse_choice
+
+
+def _casefolded(text: pd.Series) -> pd.Series:
+    """``text.str.casefold()``, with str.casefold mapped in C rather than a lambda."""
+    present = text.notna().to_numpy()
+    cells = np.full(len(text), pd.NA, dtype=object)
+    if present.any():
+        cells[present] = list(map(str.casefold, text.to_numpy(dtype=object)[present]))
+    return pd.Series(pd.array(cells, dtype="string"), index=text.index)
 
 
 def parse_email(raw: pd.Series, kinds: pd.Series, blank: pd.Series):
@@ -503,23 +528,31 @@ def _collector_paused():
 
 
 def _raw_frame(grid: list[list], header_index: int, columns: dict[str, Column]):
+    """The mapped columns' cells, as pandas' DataFrame.from_records would type them.
+
+    The parsers depend on from_records' typing (a column of whole and fractional numbers
+    reads as floats, missing text as NaN); it is applied to the mapped columns only, and
+    the rows are laid into one array by pandas' own C routine, which pads short rows
+    (sources leave trailing empty cells out) with None as from_records does.
+    """
     body = grid[header_index + 1 :]
     width = max((c.index for c in columns.values()), default=-1) + 1
-    # Sources leave trailing empty cells out (ragged rows); pad each row to the mapped
-    # width so every column lines up with its header.
-    padding = [None] * width
+    index = pd.RangeIndex(header_index + 2, header_index + 2 + len(body))
+    if not body:
+        return pd.DataFrame({name: pd.Series(dtype=object) for name in columns}, index=index)
     with _collector_paused():
-        rows = [[*row, *padding][:width] if len(row) < width else row[:width] for row in body]
-        frame = (
-            pd.DataFrame.from_records(rows, columns=range(width), coerce_float=False)
-            if rows
-            else pd.DataFrame(columns=range(width))
-        )
-        del rows
-    frame.index = pd.RangeIndex(header_index + 2, header_index + 2 + len(frame))
+        try:
+            content = lib.to_object_array(body, min_width=width)
+        except TypeError:  # rows given as tuples
+            content = lib.to_object_array([list(row) for row in body], min_width=width)
+        arrays = convert_object_array([content[:, c.index] for c in columns.values()], None)
+        del content
     return pd.DataFrame(
-        {name: frame[col.index].astype(object) for name, col in columns.items()},
-        index=frame.index,
+        {
+            name: pd.Series(array, index=index, copy=False).astype(object)
+            for name, array in zip(columns, arrays, strict=True)
+        },
+        index=index,
     )
 
 
@@ -543,8 +576,9 @@ def read_table(
         return Table(role, raw_tab.name, empty, columns, findings, usable=False), empty
 
     raw = _raw_frame(grid, header_index, columns)
-    kinds = {name: _kinds(raw[name]) for name in raw.columns}
-    blanks = {name: _blank(raw[name], kinds[name]) for name in raw.columns}
+    kinds, cleaned, blanks = {}, {}, {}
+    for name in raw.columns:
+        kinds[name], cleaned[name], blanks[name] = _prepared(raw[name])
     keep = ~pd.concat(blanks, axis=1).all(axis=1) if blanks else pd.Series(dtype=bool)
     raw = raw[keep]
 
@@ -556,7 +590,7 @@ def read_table(
             typed[name] = _absent(spec.kind, raw.index)
             continue
         parse = by_kind[spec.kind]
-        values, problem = parse(raw[name], kinds[name][keep], blanks[name][keep])
+        values, problem = parse(cleaned[name][keep], kinds[name][keep], blanks[name][keep])
         typed[name] = values
         if problem is not None and problem.notna().any():
             problems[name] = problem

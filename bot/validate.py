@@ -47,9 +47,11 @@ def validate(table: Table, raw: pd.DataFrame, schema: ModuleType) -> Table:
     # Seats of a contract row that failed are held back with it, not called orphans
     # (unless another, valid row has the same key). isin, not a set of every key: a
     # million-row set is built one Python string at a time.
+    # The failed keys are few: the valid keys are matched against them, not the reverse.
     failed_keys = frame.loc[invalid, key].dropna()
     valid_keys = frame.loc[~invalid & ~duplicate, key]
-    table.held_back = set(failed_keys[~failed_keys.isin(valid_keys)])
+    also_valid = valid_keys[valid_keys.isin(failed_keys)]
+    table.held_back = set(failed_keys[~failed_keys.isin(also_valid)])
     table.frame = frame[~invalid & ~duplicate]
     return table
 
@@ -80,10 +82,13 @@ def _schema_failures(frame: pd.DataFrame, schema: ModuleType) -> dict[str, pd.Se
 
 def _duplicates(table: Table, key: str, invalid_rows: set[int]) -> list[Finding]:
     ids = table.frame[key]
-    repeated = ids.notna() & ids.duplicated(keep="first")
+    given = ids.notna()
+    later = ids.duplicated(keep="first")
+    repeated = given & later
     if not repeated.any():
         return []
-    first_row = ids[ids.notna() & ~ids.duplicated(keep="first")]
+    first_row = ids[given & ~later]
+    first_row = first_row[first_row.isin(ids[repeated])]
     first_row = pd.Series(first_row.index, index=first_row.values)
     column = table.columns[key]
     noun = "contract id" if key == "contract_id" else "seat id"
