@@ -86,7 +86,7 @@ def _one_pass(seats: int, workdir: Path, number: int) -> dict[str, Any]:
     from bot.digest import render as render_digest
     from bot.findings import most_urgent_first
     from bot.ingest import read_table
-    from bot.poll import Report
+    from bot.poll import Report, collector_paused
     from bot.reconcile import reconcile
     from bot.source import RawTab
     from bot.state import Store
@@ -105,6 +105,7 @@ def _one_pass(seats: int, workdir: Path, number: int) -> dict[str, Any]:
         tab: RawTab(tab, value_range.get("values", []))
         for tab, value_range in zip(TABS, answer["valueRanges"], strict=True)
     }
+    del answer
     seconds["decode"] = time.perf_counter() - started
     rss_after_decode = _current_rss_mib()
 
@@ -113,24 +114,31 @@ def _one_pass(seats: int, workdir: Path, number: int) -> dict[str, Any]:
     seconds["frame"] = time.perf_counter() - started
     del frames
 
-    started = time.perf_counter()
-    parsed = {
-        role: read_table(role, tabs[tab], aliases=config.aliases.get(role, {}), date_order="dmy")
-        for role, tab in zip(("contracts", "seats"), TABS, strict=True)
-    }
-    seconds["parse"] = time.perf_counter() - started
+    # As poll.check does: the cyclic collector paused from parse to reconcile, and each
+    # grid let go once its frame exists.
+    with collector_paused():
+        started = time.perf_counter()
+        parsed = {
+            role: read_table(
+                role, tabs.pop(tab), aliases=config.aliases.get(role, {}), date_order="dmy"
+            )
+            for role, tab in zip(("contracts", "seats"), TABS, strict=True)
+        }
+        seconds["parse"] = time.perf_counter() - started
 
-    started = time.perf_counter()
-    contracts = validate(*parsed["contracts"], contracts_schema)
-    seat_table = validate(*parsed["seats"], seats_schema)
-    seconds["validate"] = time.perf_counter() - started
-    del parsed
+        started = time.perf_counter()
+        contracts = validate(*parsed["contracts"], contracts_schema)
+        seat_table = validate(*parsed["seats"], seats_schema)
+        seconds["validate"] = time.perf_counter() - started
+        del parsed
 
-    started = time.perf_counter()
-    outcome = reconcile(contracts, seat_table, as_of, config.rules)
-    findings = most_urgent_first(contracts.findings + seat_table.findings + outcome.findings)
-    report = Report(as_of, "benchmark register", findings, outcome.totals, contracts, seat_table)
-    seconds["reconcile"] = time.perf_counter() - started
+        started = time.perf_counter()
+        outcome = reconcile(contracts, seat_table, as_of, config.rules)
+        findings = most_urgent_first(contracts.findings + seat_table.findings + outcome.findings)
+        report = Report(
+            as_of, "benchmark register", findings, outcome.totals, contracts, seat_table
+        )
+        seconds["reconcile"] = time.perf_counter() - started
 
     state = workdir / f"state-{seats}-{number}.sqlite"
     for leftover in workdir.glob(f"{state.name}*"):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,33 @@ from bot.findings import Finding
 from bot.ingest import Table
 
 STATUS_COUNTS = ("active", "suspended", "available", "retired")
+# The columns a finding reads: only these are boxed into Python records.
+CONTRACT_FACTS = (
+    "row",
+    "contract_id",
+    "client",
+    "status",
+    "end_date",
+    "purchased",
+    "allocated",
+    "free",
+    "excess",
+    "days_left",
+    "notice_date",
+    "days_to_notice",
+    "price_per_seat",
+)
+SEAT_FACTS = (
+    "seat_id",
+    "contract_id",
+    "client",
+    "client_of_contract",
+    "email",
+    "assigned_to",
+    "person",
+    "expires_on",
+    "end_date",
+)
 
 
 @dataclass
@@ -75,21 +103,19 @@ def _empty_totals() -> pd.DataFrame:
 
 
 def _totals(frame: pd.DataFrame, linked: pd.DataFrame, today: pd.Timestamp) -> pd.DataFrame:
-    counts = (
-        linked.groupby(["contract_id", "status"], observed=True).size().unstack(fill_value=0)
-        if len(linked)
-        else pd.DataFrame()
-    )
-    counts = counts.reindex(columns=list(STATUS_COUNTS), fill_value=0)
-    allocated = linked[linked["allocated"]].groupby("contract_id").size()
-
     totals = frame.copy()
     totals["row"] = totals.index
     totals = totals.reset_index(drop=True)
     totals["purchased"] = totals["seats"].astype("int64")
-    for status in STATUS_COUNTS:
-        totals[status] = totals["contract_id"].map(counts[status]).fillna(0).astype("int64")
-    totals["allocated"] = totals["contract_id"].map(allocated).fillna(0).astype("int64")
+
+    # Seats counted per contract by position: each linked seat's contract id is looked
+    # up once, then counted with bincount rather than grouped by string keys.
+    codes, ids = pd.factorize(totals["contract_id"])
+    position = pd.Index(ids).get_indexer(linked["contract_id"])
+    status = linked["status"].to_numpy(dtype=object)
+    for name in STATUS_COUNTS:
+        totals[name] = _per_contract(position, status == name, codes)
+    totals["allocated"] = _per_contract(position, linked["allocated"].to_numpy(bool), codes)
     totals["free"] = (totals["purchased"] - totals["allocated"]).clip(lower=0)
     totals["excess"] = (totals["allocated"] - totals["purchased"]).clip(lower=0)
     totals["days_left"] = (totals["end_date"] - today).dt.days
@@ -103,18 +129,26 @@ def _totals(frame: pd.DataFrame, linked: pd.DataFrame, today: pd.Timestamp) -> p
     return totals
 
 
+def _per_contract(position: np.ndarray, chosen: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """How many chosen seats each contract row has (0 for a row without an id)."""
+    size = int(codes.max()) + 1 if len(codes) else 0
+    counted = np.bincount(position[chosen & (position >= 0)], minlength=size)
+    return np.append(counted, 0)[codes].astype("int64")
+
+
 # --- contract-level findings ------------------------------------------------------------
 
 
 def _contract_findings(contracts: Table, totals: pd.DataFrame, today, rules) -> list[Finding]:
     findings: list[Finding] = []
+    facts = totals[list(CONTRACT_FACTS)]
     thresholds = np.array(sorted(rules.renewal_reminder_days))
     horizon = thresholds.max()
     auto = totals["auto_renew"].astype(bool)
     live = ~totals["terminated"]
 
     over = totals["in_force"] & totals["excess"].gt(0)
-    findings += [_over_provisioned(contracts, c, rules) for c in _records(totals[over])]
+    findings += [_over_provisioned(contracts, c, rules) for c in _records(facts[over])]
 
     running_out = (
         totals["in_force"]
@@ -123,23 +157,23 @@ def _contract_findings(contracts: Table, totals: pd.DataFrame, today, rules) -> 
         & totals["excess"].eq(0)
         & totals["free"].le(rules.seats_running_out_at)
     )
-    findings += [_running_out(contracts, c) for c in _records(totals[running_out])]
+    findings += [_running_out(contracts, c) for c in _records(facts[running_out])]
 
     renewing = live & ~auto & totals["days_left"].between(0, horizon)
-    for c in _records(totals[renewing]):
+    for c in _records(facts[renewing]):
         threshold = int(thresholds[np.searchsorted(thresholds, c["days_left"])])
         findings.append(_renewal_due(contracts, c, threshold))
 
     noticing = live & auto & totals["days_to_notice"].between(0, horizon)
-    for c in _records(totals[noticing]):
+    for c in _records(facts[noticing]):
         threshold = int(thresholds[np.searchsorted(thresholds, c["days_to_notice"])])
         findings.append(_notice_deadline(contracts, c, threshold))
 
     ended = totals["ended"] & ~totals["terminated"] & totals["allocated"].gt(0)
-    findings += [_ended(contracts, c) for c in _records(totals[ended])]
+    findings += [_ended(contracts, c) for c in _records(facts[ended])]
 
     terminated = totals["terminated"] & totals["allocated"].gt(0)
-    findings += [_terminated(contracts, c) for c in _records(totals[terminated])]
+    findings += [_terminated(contracts, c) for c in _records(facts[terminated])]
     return findings
 
 
@@ -165,7 +199,9 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
+@lru_cache(maxsize=65536)
 def _day(value) -> str:
+    # Cached: thousands of findings share a few hundred end and expiry dates.
     return pd.Timestamp(value).date().isoformat()
 
 
@@ -321,7 +357,8 @@ def _seat_finding(seats: Table, s: dict, field: str, **kwargs) -> Finding:
 
 
 def _seat_records(frame: pd.DataFrame) -> list[dict]:
-    return _records(frame.assign(row=frame.index))
+    facts = frame[[name for name in SEAT_FACTS if name in frame.columns]]
+    return _records(facts.assign(row=frame.index))
 
 
 def _unknown_contracts(seats: Table, orphans: pd.DataFrame) -> list[Finding]:
@@ -359,9 +396,12 @@ def _folded(text: pd.Series) -> pd.Series:
 
 def _client_mismatches(seats: Table, linked: pd.DataFrame) -> list[Finding]:
     given = linked["client"].notna()
-    differs = given & (_folded(linked["client"]) != _folded(linked["client_of_contract"])).fillna(
-        False
-    )
+    # Cells equal as written are equal folded: only the rest are stripped and folded.
+    maybe = given & linked["client"].ne(linked["client_of_contract"]).fillna(True)
+    candidates = linked[maybe]
+    folded_apart = _folded(candidates["client"]) != _folded(candidates["client_of_contract"])
+    differs = pd.Series(False, index=linked.index)
+    differs[maybe] = folded_apart.fillna(False).to_numpy(dtype=bool)
     return [
         _seat_finding(
             seats,
