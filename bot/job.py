@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from bot import alerts, audit, notify, poll, writeback
 from bot.config import Config
 from bot.console import ConsoleDelivery
-from bot.slack import SlackDelivery, SlackTransport
+from bot.slack import SlackDelivery, SlackTransport, escape
 from bot.source import RegisterError, Source
 from bot.state import Store, now_utc
 
@@ -154,6 +154,7 @@ def status_reporter(config: Config, delivery):
         return None
 
     def tell(text: str) -> None:
-        delivery.transport.post(config.slack.default_channel, text)
+        # Error messages can quote the sheet (tab names, headers): escaped like all of it.
+        delivery.transport.post(config.slack.default_channel, escape(text))
 
     return tell

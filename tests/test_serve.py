@@ -279,3 +279,25 @@ def test_idle_seconds_is_clamped_so_an_overdue_job_runs_without_sleeping():
     serve.loop(scheduler, stop)
     assert ran == [1]
     assert time.monotonic() - started < 5
+
+
+def test_failures_told_to_slack_are_escaped(slack_standin, slack_bot):
+    from bot import job
+    from bot.config import parse
+    from bot.slack import SlackDelivery
+
+    config = parse({"register": {"path": "x.xlsx"}})
+    tell = job.status_reporter(config, SlackDelivery(slack_bot))
+    guard = serve.Guard("register poll", _raise_missing_tab, 1, tell)
+
+    guard()
+
+    [message] = slack_standin.messages
+    assert "&lt;!channel&gt;" in message.text
+    assert b"<!channel>" not in slack_standin.requests[-1].raw
+
+
+def _raise_missing_tab():
+    from bot.source import MissingTabError
+
+    raise MissingTabError("Seats", ["Contracts", "<!channel>"], "workbook register.xlsx")
