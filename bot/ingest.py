@@ -482,12 +482,14 @@ def make_choice_parser(allowed: tuple[str, ...], default: str | None):
 
 
 def _casefolded(text: pd.Series) -> pd.Series:
-    """``text.str.casefold()``, with str.casefold mapped in C rather than a lambda."""
-    present = text.notna().to_numpy()
-    cells = np.full(len(text), pd.NA, dtype=object)
-    if present.any():
-        cells[present] = list(map(str.casefold, text.to_numpy(dtype=object)[present]))
-    return pd.Series(pd.array(cells, dtype="string"), index=text.index)
+    """``text.str.casefold()``, folding each distinct value once.
+
+    A status column holds a handful of spellings; folding a million cells one by one
+    made a million new strings.
+    """
+    codes, distinct = pd.factorize(text.to_numpy(dtype=object))
+    folded = np.array([*map(str.casefold, distinct), pd.NA], dtype=object)
+    return pd.Series(pd.array(folded[codes], dtype="string"), index=text.index)
 
 
 def parse_email(raw: pd.Series, kinds: pd.Series, blank: pd.Series):
@@ -545,15 +547,13 @@ def _raw_frame(grid: list[list], header_index: int, columns: dict[str, Column]):
             content = lib.to_object_array(body, min_width=width)
         except TypeError:  # rows given as tuples
             content = lib.to_object_array([list(row) for row in body], min_width=width)
-        arrays = convert_object_array([content[:, c.index] for c in columns.values()], None)
+        cells = {}
+        for name, column in columns.items():
+            # One column at a time, so only one typed copy is alive at once.
+            (typed,) = convert_object_array([content[:, column.index]], None)
+            cells[name] = pd.Series(typed, index=index, copy=False).astype(object)
         del content
-    return pd.DataFrame(
-        {
-            name: pd.Series(array, index=index, copy=False).astype(object)
-            for name, array in zip(columns, arrays, strict=True)
-        },
-        index=index,
-    )
+    return pd.DataFrame(cells, index=index, copy=False)
 
 
 def read_table(
@@ -568,19 +568,24 @@ def read_table(
     The table's frame holds every non-blank row with typed values; rows whose cells
     could not be parsed are already reported in ``findings`` and left out.
     """
-    grid = raw_tab.grid
-    header_index, columns = find_header(role, grid, aliases or {}, raw_tab.name)
+    tab, grid = raw_tab.name, raw_tab.grid
+    header_index, columns = find_header(role, grid, aliases or {}, tab)
     if header_index is None:
-        findings = _missing_columns(role, raw_tab.name, grid, columns)
+        findings = _missing_columns(role, tab, grid, columns)
         empty = pd.DataFrame(columns=list(FIELDS[role]))
-        return Table(role, raw_tab.name, empty, columns, findings, usable=False), empty
+        return Table(role, tab, empty, columns, findings, usable=False), empty
 
     raw = _raw_frame(grid, header_index, columns)
+    # The rows are not needed any more. When the caller let go of the tab (poll.check
+    # does), its million row lists are freed now, and parsing reuses their memory.
+    del raw_tab, grid
     kinds, cleaned, blanks = {}, {}, {}
     for name in raw.columns:
         kinds[name], cleaned[name], blanks[name] = _prepared(raw[name])
     keep = ~pd.concat(blanks, axis=1).all(axis=1) if blanks else pd.Series(dtype=bool)
-    raw = raw[keep]
+    every_row = bool(keep.all())
+    if not every_row:
+        raw = raw[keep]
 
     typed = {}
     problems = {}
@@ -590,13 +595,19 @@ def read_table(
             typed[name] = _absent(spec.kind, raw.index)
             continue
         parse = by_kind[spec.kind]
-        values, problem = parse(cleaned[name][keep], kinds[name][keep], blanks[name][keep])
+        # Blank rows are dropped and each column's working copies let go one column at
+        # a time: at a million rows, a column's copies are tens of megabytes.
+        column = cleaned.pop(name), kinds.pop(name), blanks.pop(name)
+        if not every_row:
+            column = tuple(part[keep] for part in column)
+        values, problem = parse(*column)
+        del column
         typed[name] = values
         if problem is not None and problem.notna().any():
             problems[name] = problem
 
     frame = pd.DataFrame(typed, index=raw.index)
-    table = Table(role, raw_tab.name, frame, columns, rows_read=len(frame))
+    table = Table(role, tab, frame, columns, rows_read=len(frame))
     table.findings = parse_findings(table, raw, problems)
     return table, raw
 

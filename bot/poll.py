@@ -63,14 +63,9 @@ def check(config: Config, source: Source, as_of: dt.date) -> Report:
     tabs = config.tabs
     with collector_paused():
         raw_tabs = source.read([tabs.contracts, tabs.seats])
-        # Each grid is let go once its frame exists: at a million seats the decoded
-        # rows are most of the poll's memory.
-        contracts_tab, seats_tab = raw_tabs[tabs.contracts], raw_tabs[tabs.seats]
+        contracts = _parsed("contracts", raw_tabs, tabs.contracts, config, contracts_schema)
+        seats = _parsed("seats", raw_tabs, tabs.seats, config, seats_schema)
         del raw_tabs
-        contracts = _parsed("contracts", contracts_tab, config, contracts_schema)
-        del contracts_tab
-        seats = _parsed("seats", seats_tab, config, seats_schema)
-        del seats_tab
         result = reconcile(contracts, seats, as_of, config.rules)
         findings = most_urgent_first(contracts.findings + seats.findings + result.findings)
 
@@ -103,10 +98,14 @@ def collector_paused():
             gc.enable()
 
 
-def _parsed(role: str, raw_tab, config: Config, schema) -> Table:
+def _parsed(role: str, raw_tabs: dict, tab: str, config: Config, schema) -> Table:
+    # The tab is taken out of raw_tabs (unless seats are read from the same tab), so
+    # read_table holds its only reference and frees the rows once they are framed: at
+    # a million seats the decoded rows are most of a poll's memory.
+    shared = role == "contracts" and tab == config.tabs.seats
     table, raw = read_table(
         role,
-        raw_tab,
+        raw_tabs[tab] if shared else raw_tabs.pop(tab),
         aliases=config.aliases.get(role, {}),
         date_order=config.register.date_order,
     )
