@@ -123,12 +123,23 @@ def _plain_line(notice: Notice) -> str:
     return f"  {notice.pending.upper():<8} {finding['kind']:<32} {where:<14} {finding['message']}"
 
 
+def _context(notices: list[Notice], where: str) -> str:
+    """Open alerts by severity, then the register and the day: the header's fine print."""
+    open_ones = [n for n in notices if n.pending != "resolved"]
+    counts = [
+        f"{sum(n.severity == level for n in open_ones)} {level}"
+        for level in ("critical", "warning", "info")
+        if any(n.severity == level for n in open_ones)
+    ]
+    return " · ".join([*counts, escape(where)])
+
+
 def render(channel: str, notices: list[Notice], context: str) -> Digest:
     notices = ordered(notices)
     title = headline(notices)
     header = [
         {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": escape(context)}]},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": _context(notices, context)}]},
     ]
     first = next((n for n in notices if n.pending != "resolved"), None)
     # The fallback is mrkdwn too (and what notifications show): sheet text escaped here
