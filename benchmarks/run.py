@@ -73,6 +73,7 @@ def measure(seats: int, workdir: Path, repeat: int, baseline: bool) -> dict[str,
         },
         "counts": passes[0]["counts"],
         "rss_after_decode_mib": passes[0]["rss_after_decode_mib"],
+        "peak_rss_by_stage_mib": passes[0]["peak_rss_by_stage_mib"],
         "peak_rss_mib": _peak_rss_mib(),
     }
     if baseline:
@@ -100,6 +101,8 @@ def _one_pass(seats: int, workdir: Path, number: int) -> dict[str, Any]:
     config = _config()
     as_of = generate_as_of()
     seconds: dict[str, float] = {}
+    # ru_maxrss after each stage: the process's peak so far, to tell which stage set it.
+    peaks: dict[str, float] = {}
     gc.collect()
 
     started = time.perf_counter()
@@ -110,11 +113,13 @@ def _one_pass(seats: int, workdir: Path, number: int) -> dict[str, Any]:
     }
     del answer
     seconds["decode"] = time.perf_counter() - started
+    peaks["decode"] = _peak_rss_mib()
     rss_after_decode = _current_rss_mib()
 
     started = time.perf_counter()
     frames = [pd.DataFrame(tab.grid) for tab in tabs.values()]
     seconds["frame"] = time.perf_counter() - started
+    peaks["frame"] = _peak_rss_mib()
     del frames
 
     # As poll.check does: the cyclic collector paused from parse to reconcile, and each
@@ -128,11 +133,13 @@ def _one_pass(seats: int, workdir: Path, number: int) -> dict[str, Any]:
             for role, tab in zip(("contracts", "seats"), TABS, strict=True)
         }
         seconds["parse"] = time.perf_counter() - started
+        peaks["parse"] = _peak_rss_mib()
 
         started = time.perf_counter()
         contracts = validate(*parsed["contracts"], contracts_schema)
         seat_table = validate(*parsed["seats"], seats_schema)
         seconds["validate"] = time.perf_counter() - started
+        peaks["validate"] = _peak_rss_mib()
         del parsed
 
         started = time.perf_counter()
@@ -142,6 +149,7 @@ def _one_pass(seats: int, workdir: Path, number: int) -> dict[str, Any]:
             as_of, "benchmark register", findings, outcome.totals, contracts, seat_table
         )
         seconds["reconcile"] = time.perf_counter() - started
+        peaks["reconcile"] = _peak_rss_mib()
 
     state = workdir / f"state-{seats}-{number}.sqlite"
     for leftover in workdir.glob(f"{state.name}*"):
@@ -152,6 +160,7 @@ def _one_pass(seats: int, workdir: Path, number: int) -> dict[str, Any]:
     with store.transaction():
         alerts.plan(store, findings, routing)
     seconds["alerts_first"] = time.perf_counter() - started
+    peaks["alerts_first"] = _peak_rss_mib()
     pending = alerts.pending_by_channel(store)
 
     started = time.perf_counter()
@@ -161,7 +170,9 @@ def _one_pass(seats: int, workdir: Path, number: int) -> dict[str, Any]:
         for channel, notices in sorted(pending.items())
     ]
     seconds["render_digests"] = time.perf_counter() - started
+    peaks["render_digests"] = _peak_rss_mib()
     seconds["render_summary"] = _render_summary(report, config)
+    peaks["render_summary"] = _peak_rss_mib()
 
     for notices in pending.values():
         alerts.mark_delivered(store, notices)
@@ -169,6 +180,7 @@ def _one_pass(seats: int, workdir: Path, number: int) -> dict[str, Any]:
     with store.transaction():
         alerts.plan(store, findings, routing)
     seconds["alerts_steady"] = time.perf_counter() - started
+    peaks["alerts_steady"] = _peak_rss_mib()
     store.close()
 
     counts = {
@@ -179,7 +191,12 @@ def _one_pass(seats: int, workdir: Path, number: int) -> dict[str, Any]:
         "slack_messages": sum(len(d.messages) for d in digests),
         "digest_lines": text.count("\n") + 1,
     }
-    return {"seconds": seconds, "counts": counts, "rss_after_decode_mib": rss_after_decode}
+    return {
+        "seconds": seconds,
+        "counts": counts,
+        "rss_after_decode_mib": rss_after_decode,
+        "peak_rss_by_stage_mib": peaks,
+    }
 
 
 def _render_summary(report, config) -> float:
@@ -546,6 +563,13 @@ def table(results: list[dict[str, Any]]) -> str:
     row("alert diff, steady state", [f"{seconds(r, 'alerts_steady'):.3f} s" for r in results])
     row("peak RSS (ru_maxrss)", [f"{r['peak_rss_mib']:.0f} MiB" for r in results])
     row("RSS after JSON decode", [f"{r['rss_after_decode_mib']:.0f} MiB" for r in results])
+    for stage, label in (
+        ("frame", "peak RSS by the end of the floor's DataFrame"),
+        ("reconcile", "peak RSS by the end of reconcile"),
+        ("alerts_first", "peak RSS by the end of the first alert diff"),
+        ("render_digests", "peak RSS by the end of the digests"),
+    ):
+        row(label, [f"{r['peak_rss_by_stage_mib'][stage]:.0f} MiB" for r in results])
     if all("baseline" in r for r in results):
         row("baseline: get_all_records", [f"{r['baseline']['convert']:.3f} s" for r in results])
         row("baseline: loop over rows", [f"{r['baseline']['loop']:.3f} s" for r in results])

@@ -468,9 +468,15 @@ def _seat_expiry(seats: Table, linked: pd.DataFrame, today) -> list[Finding]:
 
 
 def _duplicate_assignments(seats: Table, linked: pd.DataFrame) -> list[Finding]:
-    holders = linked[linked["allocated"]]
+    # Only the columns a finding reads are copied, for what is nearly every seat.
+    holders = linked.loc[
+        linked["allocated"],
+        ["seat_id", "contract_id", "email", "assigned_to", "client_of_contract"],
+    ]
     person = _folded(holders["email"])
-    person = person.fillna(_folded(holders["assigned_to"]))
+    # A name stands in for a missing email; only those names are folded.
+    named = holders["assigned_to"].where(person.isna())
+    person = person.fillna(_folded(named))
     person = person.replace("", pd.NA)
     holders = holders.assign(person=person)
     holders = holders[holders["person"].notna()]
