@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import logging
+import operator
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -303,10 +304,15 @@ def _prepared(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     kinds = _kinds(cells, blank, raw.index)
     text = kinds.eq("str").to_numpy()
     if text.any():
-        stripped = np.fromiter(map(str.strip, cells[text]), dtype=object, count=text.sum())
-        cells = cells.copy()
-        cells[text] = stripped
+        given = cells[text]
+        stripped = np.fromiter(map(str.strip, given), dtype=object, count=len(given))
         blank[text] = stripped == ""
+        # str.strip hands back the very same string when there is nothing to strip, so
+        # the column is copied only if some cell changed: at a million rows every copy
+        # is memory held until the column is parsed.
+        if not all(map(operator.is_, stripped, given)):
+            cells = cells.copy()
+            cells[text] = stripped
     cleaned = pd.Series(cells, index=raw.index, dtype=object, copy=False)
     return kinds, cleaned, pd.Series(blank, index=raw.index)
 
