@@ -84,7 +84,15 @@ FIELDS: dict[str, dict[str, FieldSpec]] = {
         "price_per_seat": FieldSpec(
             "money",
             False,
-            ("price", "seat price", "unit price", "price per licence", "purchase cost"),
+            (
+                "price",
+                "seat price",
+                "price seat",
+                "unit price",
+                "price per licence",
+                "price per license",
+                "purchase cost",
+            ),
         ),
         "owner": FieldSpec("text", False, ("account owner", "account manager", "am")),
         "channel": FieldSpec("text", False, ("slack channel", "slack")),
@@ -103,7 +111,11 @@ FIELDS: dict[str, dict[str, FieldSpec]] = {
             False,
             ("user", "assignee", "name", "full name", "licensed to", "licensed to name"),
         ),
-        "email": FieldSpec("email", False, ("e mail", "user email", "licensed to email")),
+        "email": FieldSpec(
+            "email",
+            False,
+            ("e mail", "email address", "user email", "licensed to email"),
+        ),
         "status": FieldSpec("seat_status", True, ("seat status", "state")),
         "activated_on": FieldSpec("date", False, ("activated", "activation date", "assigned on")),
         "expires_on": FieldSpec(

@@ -115,3 +115,28 @@ def test_a_file_that_is_not_an_xlsx_workbook_says_so(tmp_path):
         "file renamed?); save it from Excel as .xlsx"
     )
     assert raised.value.retryable is False
+
+
+def test_common_header_spellings_email_address_and_price_per_seat_are_understood(tmp_path):
+    from registers import check, write_workbook
+
+    path = write_workbook(
+        tmp_path / "register.xlsx",
+        {
+            "Contracts": [
+                ["Contract ID", "Client", "Seats", "Start", "End", "Price / seat"],
+                ["C-1", "Acme", 1, D(2026, 1, 1), D(2027, 12, 31), 40],
+            ],
+            "Seats": [
+                ["Seat ID", "Contract ID", "Status", "Email address"],
+                ["S-1", "C-1", "active", "ann@acme.example"],
+                ["S-2", "C-1", "active", "not an address"],
+            ],
+        },
+    )
+
+    result = check(path)
+
+    [invalid] = of_kind(result, "invalid_value")
+    assert invalid.column == "Email address" and invalid.cell == "D3"
+    assert totals_of(result, "C-1")["price_per_seat"] == 40
