@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 SEVERITIES = ("critical", "warning", "info")
@@ -31,7 +31,10 @@ class Finding:
     facts: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # A shallow copy: dataclasses.asdict deep-copies every value, which costs the
+        # alert diff a measurable share of its time at 100k seats; facts is copied so
+        # callers may change it.
+        return {**self.__dict__, "facts": dict(self.facts)}
 
 
 def most_urgent_first(findings: list[Finding]) -> list[Finding]:
