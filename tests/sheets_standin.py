@@ -922,7 +922,7 @@ class SheetsStandin:
             replies.append(handler(book, params, number))
         return {"spreadsheetId": book.key, "replies": replies}
 
-    def _request_addSheet(self, book: Spreadsheet, params: dict, number: int) -> dict:  # noqa: N802
+    def _request_addSheet(self, book: Spreadsheet, params: dict, number: int) -> dict:
         properties = params.get("properties", {})
         title = properties.get("title") or f"Sheet{len(book.sheets) + 1}"
         if book.sheet(title):
@@ -949,7 +949,7 @@ class SheetsStandin:
         }
         return {"addSheet": {"properties": described}}
 
-    def _request_deleteSheet(self, book: Spreadsheet, params: dict, number: int) -> dict:  # noqa: N802
+    def _request_deleteSheet(self, book: Spreadsheet, params: dict, number: int) -> dict:
         book.sheets.remove(book.sheet_by_id(params["sheetId"]))
         return {}
 

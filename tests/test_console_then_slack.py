@@ -42,7 +42,8 @@ def test_alerts_shown_only_on_the_console_are_announced_once_slack_is_set_up(
 
     assert headers(slack_standin) == ["seatbot: 2 new"]  # once, not zero, not twice
     [context] = [b for b in slack_standin.messages[0].blocks if b["type"] == "context"]
-    assert context["elements"][0]["text"] == f"1 critical · 1 warning · {path} · as of 2026-12-03"
+    expected = f"1 critical · 1 warning · {path} · as of 2026-12-03"
+    assert context["elements"][0]["text"] == expected
 
 
 def test_a_problem_fixed_before_slack_was_set_up_gets_no_resolved_note_in_slack(

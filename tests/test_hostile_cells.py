@@ -34,7 +34,9 @@ def test_a_poll_far_in_the_future_still_runs(tmp_path):
 
 def test_full_width_digits_are_not_a_seat_count(tmp_path):
     result = check_rows(
-        tmp_path, [contract("C-1", seats="１０"), contract("C-2", seats="٣")], seats_on("C-1", 1)
+        tmp_path,
+        [contract("C-1", seats="１０"), contract("C-2", seats="٣")],
+        seats_on("C-1", 1),
     )
 
     messages = [f.message for f in of_kind(result, "invalid_value")]
