@@ -361,7 +361,9 @@ def parse_text(raw: pd.Series, kinds: pd.Series, blank: pd.Series):
     return pd.Series(pd.array(cells, dtype="string"), index=raw.index), None
 
 
-def parse_count(raw: pd.Series, kinds: pd.Series, blank: pd.Series):
+def _parse_number(raw, kinds, blank, pattern: re.Pattern, drop: str, reason: str):
+    """Number cells as they are; text cells that match ``pattern`` once the characters
+    in ``drop`` are removed; anything else is a problem worded as ``reason``."""
     values = pd.Series(np.nan, index=raw.index, dtype="float64")
     problem = pd.Series(pd.NA, index=raw.index, dtype="string")
     numbers = _numeric_mask(kinds) & ~blank
@@ -369,32 +371,24 @@ def parse_count(raw: pd.Series, kinds: pd.Series, blank: pd.Series):
     text = kinds.eq("str") & ~blank
     if text.any():
         cleaned = _strings(raw, text)
-        readable = cleaned.str.fullmatch(_COUNT)
-        values[readable[readable].index] = pd.to_numeric(
-            cleaned[readable].str.replace(",", "", regex=False)
-        )
-        problem[readable[~readable].index] = "is not a whole number"
-    fractional = values.notna() & values.ne(np.floor(values))
-    problem[fractional] = "is not a whole number"
-    other = ~(numbers | text | blank)
-    problem[other] = "is not a whole number"
+        readable = cleaned.str.fullmatch(pattern)
+        digits = cleaned[readable].str.replace(drop, "", regex=True)
+        values[digits.index] = pd.to_numeric(digits)
+        problem[readable[~readable].index] = reason
+    problem[~(numbers | text | blank)] = reason
+    return values, problem
+
+
+def parse_count(raw: pd.Series, kinds: pd.Series, blank: pd.Series):
+    reason = "is not a whole number"
+    values, problem = _parse_number(raw, kinds, blank, _COUNT, ",", reason)
+    problem[values.notna() & values.ne(np.floor(values))] = reason
     values[problem.notna()] = np.nan
     return values.astype("Int64"), problem
 
 
 def parse_money(raw: pd.Series, kinds: pd.Series, blank: pd.Series):
-    values = pd.Series(np.nan, index=raw.index, dtype="float64")
-    problem = pd.Series(pd.NA, index=raw.index, dtype="string")
-    numbers = _numeric_mask(kinds) & ~blank
-    values[numbers] = pd.to_numeric(raw[numbers], errors="coerce")
-    text = kinds.eq("str") & ~blank
-    if text.any():
-        cleaned = _strings(raw, text)
-        readable = cleaned.str.fullmatch(_MONEY)
-        digits = cleaned[readable].str.replace(r"[$€£,\s]", "", regex=True)
-        values[digits.index] = pd.to_numeric(digits)
-        problem[readable[~readable].index] = "is not an amount"
-    problem[~(numbers | text | blank)] = "is not an amount"
+    values, problem = _parse_number(raw, kinds, blank, _MONEY, r"[$€£,\s]", "is not an amount")
     return values.astype("Float64"), problem
 
 
