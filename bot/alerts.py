@@ -332,8 +332,3 @@ def mark_failed(store: Store, notices: list[Notice], error: str) -> None:
 
 def pending_count(store: Store) -> int:
     return store.db.execute("SELECT COUNT(*) FROM alerts WHERE pending IS NOT NULL").fetchone()[0]
-
-
-def is_pending(store: Store, notice: Notice) -> bool:
-    row = store.db.execute("SELECT pending FROM alerts WHERE key = ?", (notice.key,)).fetchone()
-    return row is not None and row["pending"] == notice.pending

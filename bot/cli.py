@@ -282,7 +282,8 @@ def run_serve(config, args) -> int:
         store.close()
 
 
-def _poll(config, source, store, delivery) -> None:
+def _poll(config, source, store, delivery):
+    """One scheduled poll, then the weekly summary if it was missed or failed."""
     from bot import job
 
     result = job.run_poll(config, source, store, delivery, today(config))
@@ -290,6 +291,7 @@ def _poll(config, source, store, delivery) -> None:
     if _summary_missed(config, store):
         log.info("the weekly summary was missed or failed; sending it now")
         _send_summary(config, source, store, delivery, today(config))
+    return result
 
 
 def _summary(config, source, store, delivery) -> None:
@@ -342,12 +344,7 @@ def _summary_missed(config, store) -> bool:
 
 
 def _serve_once(config, source, store, delivery) -> int:
-    from bot import job
-
-    result = job.run_poll(config, source, store, delivery, today(config))
-    job.log_poll(result)
-    if _summary_missed(config, store):
-        _send_summary(config, source, store, delivery, today(config))
+    result = _poll(config, source, store, delivery)
     return EXIT_UNREACHABLE if result.outcome.unreachable else EXIT_OK
 
 

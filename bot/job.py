@@ -103,9 +103,7 @@ def _keep_the_sheet_informed(config, source, store, report, outcome, delivery):
             n.key,
             n.finding["message"],
         )
-        for digest in outcome.digests
-        for n in digest.notices
-        if not alerts.is_pending(store, n)
+        for n in outcome.delivered
     ]
     audit.log_alerts(store, said)
     events = audit.changes(store, report.contracts, report.seats)

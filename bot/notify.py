@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 
 from bot import alerts
+from bot.alerts import Notice
 from bot.digest import Digest, render
 from bot.slack import SlackError
 from bot.state import Store
@@ -15,10 +16,15 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Outcome:
-    sent: int = 0
     messages: int = 0
     digests: list[Digest] = field(default_factory=list)
     errors: list[SlackError] = field(default_factory=list)
+    # The notices a channel accepted, in the order they went out.
+    delivered: list[Notice] = field(default_factory=list)
+
+    @property
+    def sent(self) -> int:
+        return len(self.delivered)
 
     @property
     def unreachable(self) -> bool:
@@ -40,7 +46,8 @@ def deliver(store: Store, delivery, context: str, *, dry_run: bool = False) -> O
         try:
             delivery.send(digest, on_message=_marker(store, digest, outcome, delivery.name))
         except SlackError as error:
-            undelivered = [n for n in digest.notices if alerts.is_pending(store, n)]
+            said = {id(n) for n in outcome.delivered}
+            undelivered = [n for n in digest.notices if id(n) not in said]
             alerts.mark_failed(store, undelivered, str(error))
             outcome.errors.append(error)
             level = logging.WARNING if error.retryable else logging.ERROR
@@ -58,7 +65,7 @@ def _marker(store: Store, digest: Digest, outcome: Outcome, via: str):
     def on_message(number: int) -> None:
         said = [n for n, m in zip(digest.notices, digest.message_of, strict=True) if m == number]
         alerts.mark_delivered(store, said, via=via)
-        outcome.sent += len(said)
+        outcome.delivered.extend(said)
         outcome.messages += 1
 
     return on_message
